@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make demo`, then `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DBT := $(BIN)/dbt
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+CUSTOMERS ?= 20000
+DEMO_DATA := data/raw/orders.csv
+CDNOW_DATA := data/cdnow/orders.csv
+SIZES ?= 100000 1000000 10000000
+
+.PHONY: install demo data cdnow build test lint pytest dbt-test bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+data: $(DEMO_DATA)
+
+$(DEMO_DATA): | install
+	$(BIN)/python -m python_utils.synth --customers $(CUSTOMERS) --out data/raw
+
+cdnow: $(CDNOW_DATA)
+
+$(CDNOW_DATA): | install
+	$(BIN)/python -m python_utils.cdnow --out $(CDNOW_DATA)
+
+# The demo: install, generate data, build everything on DuckDB, say where it landed.
+demo: install data
+	$(DBT) build
+	$(BIN)/python scripts/show_results.py clv.duckdb
+
+build: install
+	$(DBT) build
+
+lint: install
+	$(BIN)/ruff check python_utils integration_tests scripts benchmarks models
+	$(BIN)/ruff format --check python_utils integration_tests scripts benchmarks models
+
+# Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW.
+test: install lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZES)
+
+clean:
+	rm -rf target logs clv.duckdb data benchmarks/work

@@ -1,0 +1,64 @@
+"""Real dbt builds into throw-away DuckDB files, on small generated data and on CDNOW."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from python_utils.cdnow import load_cdnow_order_lines
+from python_utils.synth import ShopConfig, generate_shop, write_shop
+
+REPO = Path(__file__).resolve().parents[1]
+DBT = str(Path(sys.executable).with_name("dbt"))
+TEST_CUSTOMERS = 2_000
+
+
+def run_dbt(command: str, workdir: Path, db_path: Path, variables: dict) -> None:
+    """Run a dbt command against db_path, failing the test with dbt's output if it fails."""
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db_path)}
+    args = [
+        DBT, command,
+        "--project-dir", str(REPO),
+        "--target-path", str(workdir / "target"),
+        "--log-path", str(workdir / "logs"),
+        "--vars", json.dumps(variables),
+    ]  # fmt: skip
+    done = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"dbt {command} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
+
+
+def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory) -> dict:
+    """A small generated shop (CSV + truth) built once with `dbt build`."""
+    workdir = tmp_path_factory.mktemp("demo")
+    lines, truth = generate_shop(ShopConfig(customers=TEST_CUSTOMERS, seed=7))
+    data = write_shop(lines, truth, workdir / "raw")
+    db_path = workdir / "clv.duckdb"
+    run_dbt("build", workdir, db_path, {"transactions_path": str(data)})
+    return {"workdir": workdir, "data": data, "db": db_path, "truth": truth, "lines": lines}
+
+
+@pytest.fixture(scope="session")
+def cdnow_shop(tmp_path_factory) -> dict:
+    """CDNOW_master through transactions_path, with an as_of_date inside the data."""
+    workdir = tmp_path_factory.mktemp("cdnow")
+    lines = load_cdnow_order_lines()
+    data = workdir / "orders.csv"
+    lines.to_csv(data, index=False)
+    db_path = workdir / "clv.duckdb"
+    as_of = "1998-03-31"
+    variables = {"transactions_path": str(data), "as_of_date": as_of, "horizon_days": 182}
+    run_dbt("build", workdir, db_path, variables)
+    return {"workdir": workdir, "db": db_path, "lines": lines, "as_of": as_of}

@@ -1,0 +1,91 @@
+{#- One row per customer as of as_of_date: BTYD summary (lifetimes conventions, in days),
+    1-5 R/F/M scores and a named RFM segment from the rfm_segments seed.
+
+    Scores use percent_rank so that tied customers share a score (ntile would split ties
+    arbitrarily): score = 1 + floor(5 * percent_rank), capped at 5. R ranks recent buyers high;
+    F ranks repeat purchase days; M ranks total net revenue. -#}
+
+with
+
+snapshots as (
+
+    select * from {{ ref('int_customer_snapshots') }}
+
+),
+
+rfm_segments as (
+
+    select * from {{ ref('rfm_segments') }}
+
+),
+
+scoring as (
+
+    select * from snapshots
+    where snapshot_name = 'scoring'
+
+),
+
+ranked as (
+
+    select
+        *,
+        percent_rank() over (order by days_since_last_order desc) as recency_rank,
+        percent_rank() over (order by frequency) as frequency_rank,
+        percent_rank() over (order by total_net_revenue) as monetary_rank
+
+    from scoring
+
+),
+
+scored as (
+
+    select
+        *,
+        least(5, 1 + cast(floor(5 * recency_rank) as {{ dbt.type_int() }})) as r_score,
+        least(5, 1 + cast(floor(5 * frequency_rank) as {{ dbt.type_int() }})) as f_score,
+        least(5, 1 + cast(floor(5 * monetary_rank) as {{ dbt.type_int() }})) as m_score
+
+    from ranked
+
+),
+
+final as (
+
+    select
+        scored.customer_id,
+        scored.snapshot_date as as_of_date,
+        scored.first_order_date,
+        scored.last_order_date,
+        scored.frequency,
+        scored.recency_days,
+        scored.t_days,
+        scored.days_since_last_order,
+        scored.order_count,
+        scored.monetary_value,
+        scored.total_net_revenue,
+        scored.avg_order_value,
+        scored.discount_share,
+        scored.first_purchase_value,
+        scored.revenue_last_horizon,
+        scored.acquisition_channel,
+        scored.region,
+        scored.r_score,
+        scored.f_score,
+        scored.m_score,
+        {{ dbt.concat([
+            dbt.cast("scored.r_score", api.Column.translate_type("string")),
+            dbt.cast("scored.f_score", api.Column.translate_type("string")),
+            dbt.cast("scored.m_score", api.Column.translate_type("string")),
+        ]) }} as rfm_cell,
+        rfm_segments.rfm_segment,
+        rfm_segments.value_level as rfm_value_level
+
+    from scored
+    left join rfm_segments
+        on scored.r_score = rfm_segments.r_score
+        and scored.f_score = rfm_segments.f_score
+
+)
+
+select * from final

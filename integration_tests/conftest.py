@@ -16,10 +16,9 @@ from python_utils.synth import ShopConfig, generate_shop, write_shop
 
 REPO = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
-TEST_CUSTOMERS = 2_000
 
 
-def run_dbt(command: str, workdir: Path, db_path: Path, variables: dict) -> None:
+def run_dbt(command: str, workdir: Path, db_path: Path, variables: dict, *extra: str) -> None:
     """Run a dbt command against db_path, failing the test with dbt's output if it fails."""
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db_path)}
     args = [
@@ -28,6 +27,7 @@ def run_dbt(command: str, workdir: Path, db_path: Path, variables: dict) -> None
         "--target-path", str(workdir / "target"),
         "--log-path", str(workdir / "logs"),
         "--vars", json.dumps(variables),
+        *extra,
     ]  # fmt: skip
     done = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -41,9 +41,9 @@ def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 @pytest.fixture(scope="session")
 def demo_shop(tmp_path_factory) -> dict:
-    """A small generated shop (CSV + truth) built once with `dbt build`."""
+    """The `make demo` shop (default config: 20,000 customers, seed 42), built with `dbt build`."""
     workdir = tmp_path_factory.mktemp("demo")
-    lines, truth = generate_shop(ShopConfig(customers=TEST_CUSTOMERS, seed=7))
+    lines, truth = generate_shop(ShopConfig())
     data = write_shop(lines, truth, workdir / "raw")
     db_path = workdir / "clv.duckdb"
     run_dbt("build", workdir, db_path, {"transactions_path": str(data)})

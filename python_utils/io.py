@@ -1,0 +1,52 @@
+"""Adapter-neutral reading and writing for dbt Python models.
+
+dbt-duckdb hands a model DuckDB relations; dbt-snowflake hands it Snowpark DataFrames whose
+column names come back upper case. Models call these two functions and stay the same on both.
+Duck-typed on purpose: this library imports neither duckdb nor snowpark.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+
+def read_frame(relation: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A pandas DataFrame of the relation (only ``columns`` if given), lower-case column names."""
+    if columns:
+        relation = relation.select(*columns)
+    if hasattr(relation, "to_pandas"):  # Snowpark DataFrame
+        frame = relation.to_pandas()
+    else:  # DuckDB relation, through Arrow (duckdb 2.0: .arrow() is a batch reader)
+        frame = relation.to_arrow_table().to_pandas()
+    frame.columns = [str(c).lower() for c in frame.columns]
+    return frame
+
+
+def is_snowpark_session(session: Any) -> bool:
+    """True when the model runs inside Snowflake (a Snowpark Session)."""
+    return type(session).__module__.startswith("snowflake")
+
+
+def to_warehouse(frame: pd.DataFrame, session: Any) -> pd.DataFrame:
+    """Upper-case column names on Snowflake, so the table's columns need no quoting there."""
+    if is_snowpark_session(session):
+        return frame.rename(columns=str.upper)
+    return frame
+
+
+def config_value(value: Any) -> Any:
+    """A model config value with lists and numbers that YAML rendered as text turned back.
+
+    Models must call ``dbt.config.get("key")`` literally: dbt only hands a Python model the
+    config keys it finds in such calls.
+    """
+    if isinstance(value, str):
+        try:
+            return ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+    return value

@@ -59,6 +59,6 @@ def cdnow_shop(tmp_path_factory) -> dict:
     lines.to_csv(data, index=False)
     db_path = workdir / "clv.duckdb"
     as_of = "1998-03-31"
-    variables = {"transactions_path": str(data), "as_of_date": as_of, "horizon_days": 182}
+    variables = {"transactions_path": str(data), "as_of_date": as_of, "horizon_days": 91}
     run_dbt("build", workdir, db_path, variables)
     return {"workdir": workdir, "db": db_path, "lines": lines, "as_of": as_of}

@@ -14,8 +14,12 @@ from typing import Any
 import pandas as pd
 
 
-def read_frame(relation: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """A pandas DataFrame of the relation (only ``columns`` if given), lower-case column names."""
+def read_frame(
+    relation: Any, columns: Sequence[str] | None = None, order_by: Sequence[str] = ("customer_id",)
+) -> pd.DataFrame:
+    """A pandas DataFrame of the relation (only ``columns`` if given), lower-case column names,
+    sorted by the ``order_by`` columns it has: warehouses return rows in no fixed order, and
+    seeded sampling (K-Means, XGBoost) depends on it."""
     if columns:
         relation = relation.select(*columns)
     if hasattr(relation, "to_pandas"):  # Snowpark DataFrame
@@ -23,6 +27,9 @@ def read_frame(relation: Any, columns: Sequence[str] | None = None) -> pd.DataFr
     else:  # DuckDB relation, through Arrow (duckdb 2.0: .arrow() is a batch reader)
         frame = relation.to_arrow_table().to_pandas()
     frame.columns = [str(c).lower() for c in frame.columns]
+    keys = [c for c in order_by if c in frame.columns]
+    if keys:
+        frame = frame.sort_values(keys, kind="stable").reset_index(drop=True)
     return frame
 
 

@@ -70,6 +70,8 @@ summarised as (
         customer_id,
         min(case when is_history then order_date end) as first_order_date,
         max(case when is_history then order_date end) as last_order_date,
+        min(case when is_history and not is_first_purchase_day then order_date end)
+            as second_order_date,
         sum(case when is_history then 1 else 0 end) as purchase_days,
         sum(case when is_history then order_count else 0 end) as order_count,
         sum(case when is_history then net_amount else 0 end) as total_net_revenue,
@@ -102,6 +104,8 @@ snapshot_features as (
             as t_days,
         {{ dbt.cast(dbt.datediff('summarised.last_order_date', 'summarised.snapshot_date', 'day'), dbt.type_int()) }}
             as days_since_last_order,
+        {{ dbt.cast(dbt.datediff('summarised.first_order_date', 'summarised.second_order_date', 'day'), dbt.type_int()) }}
+            as days_to_second_purchase,
         {{ dbt.cast('summarised.order_count', dbt.type_int()) }} as order_count,
         summarised.total_net_revenue,
         case

@@ -1,0 +1,70 @@
+"""clv_* models on the demo data (known ground truth) and on CDNOW."""
+
+import json
+
+import pytest
+
+from integration_tests.conftest import query
+
+
+def metric(db, model_name: str, group: str, column: str) -> float:
+    ((value,),) = query(
+        db,
+        f"select {column} from ml.clv_model_metrics where model_name = ? and customer_group = ?",
+        [model_name, group],
+    )
+    return value
+
+
+def test_every_customer_has_one_sane_prediction(demo_shop):
+    ((customers, predictions, bad),) = query(
+        demo_shop["db"],
+        "select (select count(*) from marts.customer_rfm), count(*), "
+        "count(*) filter (where not (isfinite(predicted_clv) and predicted_revenue >= 0 "
+        "and clv_lower <= predicted_clv and predicted_clv <= clv_upper)) from ml.clv_predictions",
+    )
+    assert predictions == customers and bad == 0
+
+
+def test_published_model_beats_both_baselines_on_mae_and_gini(demo_shop):
+    db = demo_shop["db"]
+    for baseline in ("baseline_last_period", "baseline_spend_rate"):
+        assert metric(db, "published", "all", "mae") < metric(db, baseline, "all", "mae")
+        assert metric(db, "published", "all", "normalized_gini") > metric(
+            db, baseline, "all", "normalized_gini"
+        )
+
+
+def test_backtest_aggregate_errors_are_small_on_generated_data(demo_shop):
+    db = demo_shop["db"]
+    assert abs(metric(db, "btyd", "all", "aggregate_revenue_error")) < 0.05
+    assert abs(metric(db, "btyd", "all", "aggregate_transactions_error")) < 0.05
+    assert abs(metric(db, "published", "all", "aggregate_revenue_error")) < 0.05
+    assert metric(db, "published", "all", "interval_coverage") == pytest.approx(0.8, abs=0.03)
+
+
+def test_fitted_bgnbd_recovers_the_true_parameters(demo_shop):
+    ((parameters,),) = query(
+        demo_shop["db"], "select parameters_json from ml.clv_model_fits where model_name = 'bgnbd'"
+    )
+    fitted, truth = json.loads(parameters), demo_shop["truth"]["true_params"]
+    for name in ("r", "alpha", "a", "b"):
+        assert fitted[name] == pytest.approx(truth[name], rel=0.15), name
+
+
+def test_runs_accumulate_history(demo_shop):
+    ((runs, rows),) = query(demo_shop["db"], "select count(distinct run_id), count(*) from ml.clv_model_runs")
+    assert runs >= 1 and rows == runs * 4
+
+
+def test_cdnow_predictions_are_complete_and_sane(cdnow_shop):
+    db = cdnow_shop["db"]
+    ((customers, predictions, revenue, p_alive),) = query(
+        db,
+        "select (select count(*) from marts.customer_rfm), count(*), sum(predicted_revenue), avg(p_alive) "
+        "from ml.clv_predictions",
+    )
+    assert predictions == customers
+    assert 0 < p_alive < 1 and revenue > 0
+    assert abs(metric(db, "btyd", "all", "aggregate_revenue_error")) < 0.10
+    assert metric(db, "published", "all", "mae") < metric(db, "published", "all", "best_baseline_mae")

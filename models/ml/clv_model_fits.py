@@ -1,0 +1,24 @@
+"""Fit the CLV models as of as_of_date (XGBoost on the horizon before it): one row per model
+with its parameters as JSON, rows, seconds and convergence. clv_predictions scores from these."""
+
+import pandas as pd
+
+from python_utils import clv
+from python_utils.io import config_value, read_frame, to_warehouse
+from python_utils.versioning import library_versions, model_version
+
+
+def model(dbt, session):
+    dbt.config(
+        materialized="table", packages=["pandas", "numpy", "scipy", "lifetimes", "lifelines", "xgboost"]
+    )
+    seed = int(config_value(dbt.config.get("seed")))
+    snapshots = read_frame(dbt.ref("int_customer_snapshots"))
+    scoring = snapshots[snapshots["snapshot_name"] == "scoring"].reset_index(drop=True)
+    calibration = snapshots[snapshots["snapshot_name"] == "calibration"].reset_index(drop=True)
+    table = clv.fit_models(scoring, calibration, seed).to_table()
+    table["model_version"] = model_version(parameters=table["parameters_json"].tolist(), seed=seed)
+    table["library_versions"] = library_versions()
+    table["as_of_date"] = pd.Timestamp(scoring["snapshot_date"].max()).date() if len(scoring) else None
+    table["fitted_at"] = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    return to_warehouse(table, session)

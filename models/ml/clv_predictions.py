@@ -1,0 +1,33 @@
+"""One CLV prediction per customer of customer_rfm, from clv_model_fits, with the model per
+customer group that clv_model_metrics chose, an interval from the backtest, tier and action."""
+
+from python_utils import clv
+from python_utils.io import config_value, read_frame, to_warehouse
+
+
+def model(dbt, session):
+    dbt.config(
+        materialized="table", packages=["pandas", "numpy", "scipy", "lifetimes", "lifelines", "xgboost"]
+    )
+    snapshots = read_frame(dbt.ref("int_customer_snapshots"))
+    scoring = snapshots[snapshots["snapshot_name"] == "scoring"].reset_index(drop=True)
+    fits = read_frame(dbt.ref("clv_model_fits"))
+    settings = {
+        "horizon_days": int(config_value(dbt.config.get("horizon_days"))),
+        "discount_rate": float(config_value(dbt.config.get("discount_rate"))),
+        "tier_high_share": float(config_value(dbt.config.get("tier_high_share"))),
+        "tier_low_share": float(config_value(dbt.config.get("tier_low_share"))),
+        "coverage": float(config_value(dbt.config.get("coverage"))),
+        "model_version": fits["model_version"].iloc[0],
+        "as_of_date": fits["as_of_date"].iloc[0],
+    }
+    predictions = clv.publish(
+        clv.FittedModels.from_table(fits),
+        scoring,
+        backtest_rows=read_frame(dbt.ref("clv_backtest")),
+        metrics=read_frame(dbt.ref("clv_model_metrics")),
+        rfm=read_frame(dbt.ref("customer_rfm"), ["customer_id", "rfm_segment", "rfm_value_level"]),
+        actions=read_frame(dbt.ref("clv_actions")),
+        settings=settings,
+    )
+    return to_warehouse(predictions, session)

@@ -41,9 +41,11 @@ demo: install data
 build: install
 	$(DBT) build
 
+PY_DIRS := $(wildcard python_utils integration_tests scripts benchmarks models)
+
 lint: install
-	$(BIN)/ruff check python_utils integration_tests scripts benchmarks models
-	$(BIN)/ruff format --check python_utils integration_tests scripts benchmarks models
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 
 # Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW.
 test: install lint

@@ -127,7 +127,9 @@ class FittedModels:
         return cls(result("bgnbd"), result("gamma_gamma"), cox, xgb_fit, per_return)
 
 
-def fit_models(history: pd.DataFrame, previous: pd.DataFrame | None, seed: int = 42) -> FittedModels:
+def fit_models(
+    history: pd.DataFrame, previous: pd.DataFrame | None, seed: int = 42, xgboost_sample_size: int = 250_000
+) -> FittedModels:
     """Fit BTYD and Cox on ``history`` (one snapshot) and XGBoost on ``previous`` (the snapshot
     one horizon earlier, whose targets end at ``history``'s date)."""
     notes = []
@@ -144,7 +146,7 @@ def fit_models(history: pd.DataFrame, previous: pd.DataFrame | None, seed: int =
         if len(returned):
             per_return = float(returned["target_purchases"].mean())
         try:
-            xgb_fit = regression.fit_xgboost(previous, seed=seed)
+            xgb_fit = regression.fit_xgboost(previous, seed=seed, sample_size=xgboost_sample_size)
         except Exception as error:
             notes.append(f"xgboost not fitted: {error}")
     else:
@@ -197,9 +199,15 @@ def model_names(scores: pd.DataFrame) -> list[str]:
     return [c.removeprefix("revenue_") for c in scores.columns if c.startswith("revenue_")]
 
 
-def backtest(calibration: pd.DataFrame, training: pd.DataFrame | None, horizon_days: int, seed: int = 42):
+def backtest(
+    calibration: pd.DataFrame,
+    training: pd.DataFrame | None,
+    horizon_days: int,
+    seed: int = 42,
+    xgboost_sample_size: int = 250_000,
+):
     """Fit on the calibration snapshot, predict its holdout horizon; one row per customer x model."""
-    fitted = fit_models(calibration, training, seed)
+    fitted = fit_models(calibration, training, seed, xgboost_sample_size)
     scores = score_models(fitted, calibration, horizon_days)
     actual = calibration[["target_revenue", "target_purchases"]].to_numpy(float)
     parts = []

@@ -15,11 +15,18 @@ import pandas as pd
 
 
 def read_frame(
-    relation: Any, columns: Sequence[str] | None = None, order_by: Sequence[str] = ("customer_id",)
+    relation: Any,
+    columns: Sequence[str] | None = None,
+    where: str | None = None,
+    order_by: Sequence[str] = ("customer_id",),
 ) -> pd.DataFrame:
-    """A pandas DataFrame of the relation (only ``columns`` if given), lower-case column names,
-    sorted by the ``order_by`` columns it has: warehouses return rows in no fixed order, and
-    seeded sampling (K-Means, XGBoost) depends on it."""
+    """A pandas DataFrame of the relation, lower-case column names.
+
+    ``where`` (SQL text) and ``columns`` are applied in the warehouse, before any row reaches
+    Python. Rows are sorted by the ``order_by`` columns present: warehouses return rows in no
+    fixed order, and seeded sampling (K-Means, XGBoost) depends on it."""
+    if where:
+        relation = relation.filter(where)
     if columns:
         relation = relation.select(*columns)
     if hasattr(relation, "to_pandas"):  # Snowpark DataFrame

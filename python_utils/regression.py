@@ -70,10 +70,13 @@ class XgbFit:
         return booster
 
 
-def fit_xgboost(train: pd.DataFrame, seed: int = 42) -> XgbFit:
-    """Fit on rows with a complete target (``target_revenue``), in US dollars."""
+def fit_xgboost(train: pd.DataFrame, seed: int = 42, sample_size: int = 250_000) -> XgbFit:
+    """Fit on rows with a complete target (``target_revenue``, US dollars); at most a seeded
+    sample of ``sample_size`` rows, which bounds fit time on large data."""
     started = time.perf_counter()
     train = train[train["target_revenue"].notna()]
+    if len(train) > sample_size:
+        train = train.sample(sample_size, random_state=seed)
     if len(train) < 50:
         raise RuntimeError(f"XGBoost needs at least 50 training customers with a target; found {len(train)}")
     matrix, levels = feature_matrix(train)

@@ -91,6 +91,7 @@ class DirtyShares:
 @dataclass(frozen=True)
 class ShopConfig:
     customers: int = 20_000
+    id_prefix: str = ""  # distinguishes the ids of chunks generated separately
     start_date: str = "2023-01-01"
     days: int = 1096  # three years: 2023-01-01 .. 2025-12-31
     seed: int = 42
@@ -165,9 +166,9 @@ def _order_lines(rng: np.random.Generator, config: ShopConfig) -> pd.DataFrame:
     ordered_at = start + (time_days[order_of_line] * 86_400).astype("timedelta64[s]")
     return pd.DataFrame(
         {
-            "order_id": np.char.add("O", (order_of_line + 1).astype(str)),
+            "order_id": np.char.add(f"O{config.id_prefix}", (order_of_line + 1).astype(str)),
             "line_number": line_number + 1,
-            "customer_id": np.char.add("C", (line_cust + 1).astype(str)),
+            "customer_id": np.char.add(f"C{config.id_prefix}", (line_cust + 1).astype(str)),
             "ordered_at": pd.to_datetime(ordered_at).strftime("%Y-%m-%d %H:%M:%S"),
             "amount": amount,
             "currency": currency_code[region_idx[line_cust]],
@@ -182,7 +183,9 @@ def _order_lines(rng: np.random.Generator, config: ShopConfig) -> pd.DataFrame:
     )
 
 
-def _dirty_rows(rng: np.random.Generator, clean: pd.DataFrame, shares: DirtyShares) -> pd.DataFrame:
+def _dirty_rows(
+    rng: np.random.Generator, clean: pd.DataFrame, shares: DirtyShares, id_prefix: str = ""
+) -> pd.DataFrame:
     """Extra rows, each broken in exactly one way, labelled by ``dirty_kind``."""
     parts = []
     next_order = len(clean) * 10  # order ids far beyond the clean ones
@@ -199,7 +202,9 @@ def _dirty_rows(rng: np.random.Generator, clean: pd.DataFrame, shares: DirtyShar
             rows["amount"] = 0.0
             rows["discount_amount"] = 0.0
         else:
-            rows["order_id"] = np.char.add("X", np.arange(next_order, next_order + count).astype(str))
+            rows["order_id"] = np.char.add(
+                f"X{id_prefix}", np.arange(next_order, next_order + count).astype(str)
+            )
             next_order += count
             if kind == "missing_customer_id":
                 rows["customer_id"] = np.where(np.arange(count) % 2 == 0, None, "  ")
@@ -222,7 +227,7 @@ def generate_shop(config: ShopConfig) -> tuple[pd.DataFrame, dict]:
     """Order lines (clean and dirty, shuffled) and a truth dict describing them."""
     rng = np.random.default_rng(config.seed)
     clean = _order_lines(rng, config)
-    dirty = _dirty_rows(rng, clean, config.dirty)
+    dirty = _dirty_rows(rng, clean, config.dirty, config.id_prefix)
     lines = pd.concat([clean.assign(dirty_kind=None), dirty], ignore_index=True)
     lines = lines.iloc[rng.permutation(len(lines))].reset_index(drop=True)
     truth = {
@@ -253,13 +258,45 @@ def write_shop(lines: pd.DataFrame, truth: dict, out_dir: Path, fmt: str = "csv"
     return path
 
 
+def write_chunked_shop(config: ShopConfig, out_dir: Path, chunk_customers: int, fmt: str = "parquet") -> dict:
+    """Generate a large shop in chunks of customers (bounded memory), one file per chunk
+    (``orders-000.<fmt>``...), seeds ``seed + chunk``; returns the summed truth."""
+    from dataclasses import replace
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    total: dict = {}
+    chunks = -(-config.customers // chunk_customers)
+    for chunk in range(chunks):
+        size = min(chunk_customers, config.customers - chunk * chunk_customers)
+        part = replace(config, customers=size, seed=config.seed + chunk, id_prefix=f"{chunk}-")
+        lines, truth = generate_shop(part)
+        table = pa.Table.from_pandas(lines[OUTPUT_COLUMNS], preserve_index=False)
+        path = out_dir / f"orders-{chunk:03d}.{fmt}"
+        pq.write_table(table, path) if fmt == "parquet" else pa_csv.write_csv(table, path)
+        for key in ("clean_lines", "raw_lines", "customers_with_orders"):
+            total[key] = total.get(key, 0) + truth[key]
+        total.setdefault("dirty_lines", {})
+        for kind, count in truth["dirty_lines"].items():
+            total["dirty_lines"][kind] = total["dirty_lines"].get(kind, 0) + count
+        total |= {k: truth[k] for k in ("true_params", "time_unit", "money_unit")}
+    total["config"] = {"customers": config.customers, "seed": config.seed, "chunks": chunks}
+    (out_dir / "truth.json").write_text(json.dumps(total, indent=2) + "\n")
+    return total
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Generate the demo shop's raw order lines.")
     parser.add_argument("--customers", type=int, default=ShopConfig.customers)
     parser.add_argument("--seed", type=int, default=ShopConfig.seed)
     parser.add_argument("--out", type=Path, default=Path("data/raw"))
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    parser.add_argument("--chunk-customers", type=int, default=250_000, help="customers per file")
     args = parser.parse_args(argv)
+    if args.customers > args.chunk_customers:
+        config = ShopConfig(customers=args.customers, seed=args.seed)
+        truth = write_chunked_shop(config, args.out, args.chunk_customers, args.format)
+        print(f"wrote {truth['raw_lines']:,} order lines to {args.out}/orders-*.{args.format}")
+        return
     lines, truth = generate_shop(ShopConfig(customers=args.customers, seed=args.seed))
     path = write_shop(lines, truth, args.out, args.format)
     print(f"wrote {truth['raw_lines']:,} order lines ({truth['clean_lines']:,} clean) to {path}")

@@ -13,10 +13,10 @@ def model(dbt, session):
         materialized="table", packages=["pandas", "numpy", "scipy", "lifetimes", "lifelines", "xgboost"]
     )
     seed = int(config_value(dbt.config.get("seed")))
-    snapshots = read_frame(dbt.ref("int_customer_snapshots"))
-    scoring = snapshots[snapshots["snapshot_name"] == "scoring"].reset_index(drop=True)
-    calibration = snapshots[snapshots["snapshot_name"] == "calibration"].reset_index(drop=True)
-    table = clv.fit_models(scoring, calibration, seed).to_table()
+    xgboost_sample_size = int(config_value(dbt.config.get("xgboost_sample_size")))
+    scoring = read_frame(dbt.ref("int_customer_snapshots"), where="snapshot_name = 'scoring'")
+    calibration = read_frame(dbt.ref("int_customer_snapshots"), where="snapshot_name = 'calibration'")
+    table = clv.fit_models(scoring, calibration, seed, xgboost_sample_size).to_table()
     table["model_version"] = model_version(parameters=table["parameters_json"].tolist(), seed=seed)
     table["library_versions"] = library_versions()
     table["as_of_date"] = pd.Timestamp(scoring["snapshot_date"].max()).date() if len(scoring) else None

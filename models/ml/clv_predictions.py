@@ -9,8 +9,7 @@ def model(dbt, session):
     dbt.config(
         materialized="table", packages=["pandas", "numpy", "scipy", "lifetimes", "lifelines", "xgboost"]
     )
-    snapshots = read_frame(dbt.ref("int_customer_snapshots"))
-    scoring = snapshots[snapshots["snapshot_name"] == "scoring"].reset_index(drop=True)
+    scoring = read_frame(dbt.ref("int_customer_snapshots"), where="snapshot_name = 'scoring'")
     fits = read_frame(dbt.ref("clv_model_fits"))
     settings = {
         "horizon_days": int(config_value(dbt.config.get("horizon_days"))),
@@ -21,11 +20,13 @@ def model(dbt, session):
         "model_version": fits["model_version"].iloc[0],
         "as_of_date": fits["as_of_date"].iloc[0],
     }
+    metrics = read_frame(dbt.ref("clv_model_metrics"))
+    published = ", ".join(f"'{name}'" for name in clv.chosen_models(metrics).values())
     predictions = clv.publish(
         clv.FittedModels.from_table(fits),
         scoring,
-        backtest_rows=read_frame(dbt.ref("clv_backtest")),
-        metrics=read_frame(dbt.ref("clv_model_metrics")),
+        backtest_rows=read_frame(dbt.ref("clv_backtest"), where=f"model_name in ({published})"),
+        metrics=metrics,
         rfm=read_frame(dbt.ref("customer_rfm"), ["customer_id", "rfm_segment", "rfm_value_level"]),
         actions=read_frame(dbt.ref("clv_actions")),
         settings=settings,

@@ -1,0 +1,212 @@
+"""`make bench`: the whole `dbt build` at growing sizes, against the pandas + lifetimes route.
+
+Per size (order lines): generate the demo shop (fixed seed, Parquet chunks), run a full
+`dbt build` into a fresh DuckDB file, and record wall seconds, peak memory, seconds per dbt
+node and rows per table; then time the reference route on the same clean transactions and
+compare its fitted parameters with ours. Writes benchmarks/results.json and results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from python_utils.synth import ShopConfig, generate_shop, write_chunked_shop
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WORK = REPO / "benchmarks" / "work"
+RESULTS = REPO / "benchmarks" / "results.json"
+# dbt nodes that make the RFM summary; with the BG/NBD and Gamma-Gamma fits and the scoring
+# node they are "our RFM + BTYD part", compared with the reference route.
+RFM_NODES = ("int_customer_purchase_days", "int_customer_snapshots", "customer_rfm", "clv_predictions")
+SEED = 42
+
+
+def run_measured(args: list[str], env: dict, timeout: float | None = None) -> dict:
+    """Run a command in a child that reports its own children's peak RSS (KiB on Linux)."""
+    probe = (
+        "import json, resource, subprocess, sys;"
+        "r = subprocess.run(sys.argv[1:]);"
+        "print(json.dumps({'rc': r.returncode,"
+        " 'maxrss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))"
+    )
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    wall = time.perf_counter() - started
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"wall_seconds": wall, "stdout": done.stdout, "stderr": done.stderr, **report}
+
+
+def lines_per_customer() -> float:
+    _, truth = generate_shop(ShopConfig(customers=20_000, seed=SEED))
+    return truth["raw_lines"] / truth["customers_with_orders"]
+
+
+def generate(size: int, ratio: float) -> tuple[Path, dict]:
+    out = WORK / str(size) / "raw"
+    customers = max(1_000, round(size / ratio))
+    truth_path = out / "truth.json"
+    if truth_path.exists() and json.loads(truth_path.read_text())["config"]["customers"] == customers:
+        return out, json.loads(truth_path.read_text())
+    shutil.rmtree(out, ignore_errors=True)
+    truth = write_chunked_shop(ShopConfig(customers=customers, seed=SEED), out, 250_000, "parquet")
+    return out, truth
+
+
+def dbt_build(size: int, raw: Path) -> dict:
+    workdir = WORK / str(size)
+    db = workdir / "clv.duckdb"
+    db.unlink(missing_ok=True)
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db)}
+    args = [
+        str(BIN / "dbt"), "build", "--project-dir", str(REPO),
+        "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+        "--vars", json.dumps({"transactions_path": str(raw / "orders-*.parquet")}),
+    ]  # fmt: skip
+    run = run_measured(args, env)
+    if run["rc"] != 0:
+        raise RuntimeError(f"dbt build failed at {size:,} lines:\n{run['stdout'][-4000:]}")
+    results = json.loads((workdir / "target" / "run_results.json").read_text())
+    nodes = {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2) for r in results["results"]}
+    return {"db": db, "run": run, "node_seconds": nodes}
+
+
+def warehouse_facts(db: Path, export_to: Path) -> dict:
+    with duckdb.connect(str(db)) as con:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema in ('marts', 'ml', 'intermediate') and table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+        rows = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for (t,) in tables}
+        (as_of, horizon) = con.execute(
+            "select as_of_date, horizon_days from intermediate.int_as_of_date"
+        ).fetchone()
+        fits = dict(con.execute("select model_name, parameters_json from ml.clv_model_fits").fetchall())
+        fit_seconds = dict(con.execute("select model_name, fit_seconds from ml.clv_model_fits").fetchall())
+        clean = "select customer_id, order_date, net_amount from marts.fct_sales"
+        con.execute(f"copy ({clean}) to '{export_to}' (format parquet)")
+        (raw_lines,) = con.execute(
+            "select (select count(*) from marts.fct_sales)"
+            " + (select count(*) from intermediate.int_order_lines_rejected)"
+        ).fetchone()
+    params = {**json.loads(fits["bgnbd"]), **json.loads(fits["gamma_gamma"])}
+    return {
+        "rows": rows,
+        "as_of_date": str(as_of),
+        "horizon_days": int(horizon),
+        "params": params,
+        "btyd_fit_seconds": fit_seconds["bgnbd"] + fit_seconds["gamma_gamma"],
+        "raw_lines": raw_lines,
+    }
+
+
+def reference(transactions: Path, as_of: str, horizon: int, timeout: float) -> dict:
+    args = [
+        sys.executable,
+        str(REPO / "benchmarks" / "reference_lifetimes.py"),
+        str(transactions),
+        as_of,
+        str(horizon),
+    ]
+    try:
+        run = run_measured(args, dict(os.environ), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if run["rc"] != 0:
+        return {"error": (run["stderr"] or run["stdout"])[-500:]}
+    report = json.loads([line for line in run["stdout"].splitlines() if line.startswith("{")][0])
+    return report | {"peak_rss_mib": run["maxrss_kib"] / 1024}
+
+
+def same_to_3_digits(ours: dict, theirs: dict) -> bool:
+    return all(f"{ours[k]:.3g}" == f"{theirs[k]:.3g}" for k in ("r", "alpha", "a", "b", "p", "q", "v"))
+
+
+def bench(size: int, ratio: float, reference_timeout: float) -> dict:
+    print(f"== {size:,} order lines", flush=True)
+    raw, truth = generate(size, ratio)
+    build = dbt_build(size, raw)
+    facts = warehouse_facts(build["db"], WORK / str(size) / "fct_sales.parquet")
+    ours = sum(build["node_seconds"].get(n, 0.0) for n in RFM_NODES) + facts["btyd_fit_seconds"]
+    ref = reference(
+        WORK / str(size) / "fct_sales.parquet", facts["as_of_date"], facts["horizon_days"], reference_timeout
+    )
+    ref_seconds = ref.get("total_seconds")
+    result = {
+        "order_lines": facts["raw_lines"],
+        "customers": truth["customers_with_orders"],
+        "wall_seconds": round(build["run"]["wall_seconds"], 1),
+        "peak_rss_mib": round(build["run"]["maxrss_kib"] / 1024, 1),
+        "node_seconds": build["node_seconds"],
+        "rows_per_table": facts["rows"],
+        "rfm_btyd_seconds": round(ours, 2),
+        "reference_seconds": round(ref_seconds, 2) if ref_seconds is not None else None,
+        "reference_error": ref.get("error"),
+        "reference_steps": {k: round(v, 2) for k, v in ref.get("seconds", {}).items()},
+        "reference_peak_rss_mib": round(ref["peak_rss_mib"], 1) if "peak_rss_mib" in ref else None,
+        "speedup_vs_lifetimes": round(ref_seconds / ours, 2) if ref_seconds else None,
+        "params": facts["params"],
+        "reference_params": ref.get("params"),
+        "params_match_3_digits": same_to_3_digits(facts["params"], ref["params"])
+        if "params" in ref
+        else None,
+    }
+    print(
+        json.dumps({k: v for k, v in result.items() if k not in ("node_seconds", "rows_per_table")}),
+        flush=True,
+    )
+    return result
+
+
+def markdown(results: list[dict]) -> str:
+    columns = (
+        "order lines", "customers", "dbt build (s)", "peak RSS (MiB)", "RFM + BTYD (s)",
+        "lifetimes route (s)", "speedup", "same params (3 digits)",
+    )  # fmt: skip
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in results:
+        ref = (
+            f"{r['reference_seconds']}"
+            if r["reference_seconds"] is not None
+            else f"failed: {r['reference_error']}"
+        )
+        lines.append(
+            f"| {r['order_lines']:,} | {r['customers']:,} | {r['wall_seconds']} | {r['peak_rss_mib']} | "
+            f"{r['rfm_btyd_seconds']} | {ref} | {r['speedup_vs_lifetimes']} | {r['params_match_3_digits']} |"
+        )
+    slowest = max(results, key=lambda r: r["order_lines"])
+    top = sorted(slowest["node_seconds"].items(), key=lambda kv: -kv[1])[:8]
+    lines += ["", f"Slowest dbt nodes at {slowest['order_lines']:,} lines (seconds):", ""]
+    lines += [f"- `{name}`: {seconds}" for name, seconds in top]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--reference-timeout", type=float, default=1800)
+    args = parser.parse_args()
+    ratio = lines_per_customer()
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    fresh = [bench(size, ratio, args.reference_timeout) for size in sorted(args.sizes)]
+    kept = {round(r["order_lines"], -4): r for r in previous}
+    kept |= {round(r["order_lines"], -4): r for r in fresh}
+    results = sorted(kept.values(), key=lambda r: r["order_lines"])
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    (REPO / "benchmarks" / "results.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()

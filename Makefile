@@ -12,7 +12,7 @@ DEMO_DATA := data/raw/orders.csv
 CDNOW_DATA := data/cdnow/orders.csv
 SIZES ?= 100000 1000000 10000000
 
-.PHONY: install demo data cdnow build test lint pytest dbt-test bench clean
+.PHONY: install demo data cdnow build test lint bench clean python-utils-zip deploy-snowflake check-snowflake-packages
 
 install: $(VENV)/.installed
 
@@ -53,6 +53,16 @@ test: install lint
 
 bench: install
 	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZES)
+
+# Snowflake: python_utils goes to a stage as a zip that the Python models import.
+python-utils-zip: install
+	$(BIN)/python -m python_utils.package build/python_utils.zip
+
+deploy-snowflake: python-utils-zip
+	DBT_TARGET=snowflake $(DBT) run-operation upload_python_utils --args '{zip_path: $(CURDIR)/build/python_utils.zip}'
+
+check-snowflake-packages: install
+	DBT_TARGET=snowflake $(DBT) run-operation check_snowflake_packages
 
 clean:
 	rm -rf target logs clv.duckdb data benchmarks/work

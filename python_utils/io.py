@@ -14,19 +14,35 @@ from typing import Any
 import pandas as pd
 
 
+def _sql_literal(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _filtered(relation: Any, where: dict[str, Any]) -> Any:
+    """Keep rows whose column equals the value (or is in the list), inside the warehouse."""
+    for column, value in where.items():
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        if hasattr(relation, "to_pandas"):  # Snowpark: Column expressions (local testing has no SQL text)
+            relation = relation.filter(relation.col(column).isin(values))
+        else:  # DuckDB relation: SQL text
+            relation = relation.filter(f"{column} in ({', '.join(map(_sql_literal, values))})")
+    return relation
+
+
 def read_frame(
     relation: Any,
     columns: Sequence[str] | None = None,
-    where: str | None = None,
+    where: dict[str, Any] | None = None,
     order_by: Sequence[str] = ("customer_id",),
 ) -> pd.DataFrame:
     """A pandas DataFrame of the relation, lower-case column names.
 
-    ``where`` (SQL text) and ``columns`` are applied in the warehouse, before any row reaches
-    Python. Rows are sorted by the ``order_by`` columns present: warehouses return rows in no
-    fixed order, and seeded sampling (K-Means, XGBoost) depends on it."""
+    ``where`` ({column: value or list of values}) and ``columns`` are applied in the warehouse,
+    before any row reaches Python. Rows are sorted by the ``order_by`` columns present:
+    warehouses return rows in no fixed order, and seeded sampling (K-Means, XGBoost) depends
+    on it."""
     if where:
-        relation = relation.filter(where)
+        relation = _filtered(relation, where)
     if columns:
         relation = relation.select(*columns)
     if hasattr(relation, "to_pandas"):  # Snowpark DataFrame

@@ -9,13 +9,11 @@ from python_utils.versioning import library_versions, model_version
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="table", packages=["pandas", "numpy", "scipy", "lifetimes", "lifelines", "xgboost"]
-    )
+    dbt.config(materialized="table")
     seed = int(config_value(dbt.config.get("seed")))
     xgboost_sample_size = int(config_value(dbt.config.get("xgboost_sample_size")))
-    scoring = read_frame(dbt.ref("int_customer_snapshots"), where="snapshot_name = 'scoring'")
-    calibration = read_frame(dbt.ref("int_customer_snapshots"), where="snapshot_name = 'calibration'")
+    scoring = read_frame(dbt.ref("int_customer_snapshots"), where={"snapshot_name": "scoring"})
+    calibration = read_frame(dbt.ref("int_customer_snapshots"), where={"snapshot_name": "calibration"})
     table = clv.fit_models(scoring, calibration, seed, xgboost_sample_size).to_table()
     table["model_version"] = model_version(parameters=table["parameters_json"].tolist(), seed=seed)
     table["library_versions"] = library_versions()

@@ -5,7 +5,7 @@ from python_utils.io import config_value, read_frame, to_warehouse
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", packages=["pandas", "numpy", "scipy"])
+    dbt.config(materialized="table")
     metrics = clv.model_metrics(
         read_frame(dbt.ref("clv_backtest")),
         coverage=float(config_value(dbt.config.get("coverage"))),

@@ -6,10 +6,8 @@ from python_utils.io import config_value, read_frame, to_warehouse
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="table", packages=["pandas", "numpy", "scipy", "lifetimes", "lifelines", "xgboost"]
-    )
-    scoring = read_frame(dbt.ref("int_customer_snapshots"), where="snapshot_name = 'scoring'")
+    dbt.config(materialized="table")
+    scoring = read_frame(dbt.ref("int_customer_snapshots"), where={"snapshot_name": "scoring"})
     fits = read_frame(dbt.ref("clv_model_fits"))
     settings = {
         "horizon_days": int(config_value(dbt.config.get("horizon_days"))),
@@ -21,11 +19,11 @@ def model(dbt, session):
         "as_of_date": fits["as_of_date"].iloc[0],
     }
     metrics = read_frame(dbt.ref("clv_model_metrics"))
-    published = ", ".join(f"'{name}'" for name in clv.chosen_models(metrics).values())
+    published = sorted(set(clv.chosen_models(metrics).values()))
     predictions = clv.publish(
         clv.FittedModels.from_table(fits),
         scoring,
-        backtest_rows=read_frame(dbt.ref("clv_backtest"), where=f"model_name in ({published})"),
+        backtest_rows=read_frame(dbt.ref("clv_backtest"), where={"model_name": published}),
         metrics=metrics,
         rfm=read_frame(dbt.ref("customer_rfm"), ["customer_id", "rfm_segment", "rfm_value_level"]),
         actions=read_frame(dbt.ref("clv_actions")),

@@ -5,7 +5,7 @@ from python_utils.io import config_value, read_frame, to_warehouse
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", packages=["pandas", "numpy", "scikit-learn"])
+    dbt.config(materialized="table")
     features = config_value(dbt.config.get("features"))
     customers = read_frame(dbt.ref("customer_rfm"), ["customer_id", *features])
     matrix = segmentation.prepare_features(customers, features)

@@ -1,5 +1,6 @@
 {#- One row per customer per day with a purchase: the unit BTYD models count
-    ("repeat purchase days", as in lifetimes). -#}
+    ("repeat purchase days", as in lifetimes). A view: only int_customer_snapshots reads it. -#}
+{{ config(materialized='view') }}
 
 with
 

@@ -30,7 +30,7 @@ RESULTS = REPO / "benchmarks" / "results.json"
 # clean lines). With the BG/NBD and Gamma-Gamma fit seconds clv_model_fits records and the
 # seconds of python_utils.btyd.predict_btyd (what clv_predictions calls) on the same
 # customers, they are "our RFM + BTYD part", compared with the reference route.
-RFM_NODES = ("int_customer_purchase_days", "int_customer_snapshots", "customer_rfm")
+RFM_NODES = ("model.int_customer_purchase_days", "model.int_customer_snapshots", "model.customer_rfm")
 SEED = 42
 
 
@@ -81,7 +81,11 @@ def dbt_build(size: int, raw: Path) -> dict:
     if run["rc"] != 0:
         raise RuntimeError(f"dbt build failed at {size:,} lines:\n{run['stdout'][-4000:]}")
     results = json.loads((workdir / "target" / "run_results.json").read_text())
-    nodes = {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2) for r in results["results"]}
+    # Keys like "model.fct_sales" or "test.unique_fct_sales_order_line_id" (tests are hashed when long).
+    nodes = {}
+    for r in results["results"]:
+        kind, _, name = r["unique_id"].split(".", 2)
+        nodes[f"{kind}.{name}"] = round(r["execution_time"], 2)
     return {"db": db, "run": run, "node_seconds": nodes}
 
 

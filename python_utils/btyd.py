@@ -39,21 +39,21 @@ def _valid(params: pd.Series) -> bool:
     return bool(np.all(np.isfinite(params.to_numpy())) and np.all(params.to_numpy() > 0))
 
 
-def fit_bgnbd(frequency, recency, T, penalizers=PENALIZERS) -> FitResult:
-    """Fit BG/NBD; if the optimiser fails or gives non-finite parameters, retry penalised."""
+def _fit_with_retries(name, make_model, columns, data, penalizers, is_valid) -> FitResult:
+    """Fit ``make_model(penalizer)`` on the weighted ``columns`` of ``data``, trying each
+    penalizer in turn until the fit succeeds with valid parameters; record what failed."""
     started = time.perf_counter()
-    data = _compress(pd.DataFrame({"frequency": frequency, "recency": recency, "T": T}).astype(float))
     note = ""
     for penalizer in penalizers:
-        model = BetaGeoFitter(penalizer_coef=penalizer)
+        model = make_model(penalizer)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model.fit(data["frequency"], data["recency"], data["T"], weights=data["weight"])
+                model.fit(*(data[c] for c in columns), weights=data["weight"])
         except Exception as error:  # lifetimes raises ConvergenceError or numpy errors
             note += f"penalizer {penalizer}: {type(error).__name__}; "
             continue
-        if _valid(model.params_):
+        if is_valid(model.params_):
             return FitResult(
                 params={k: float(v) for k, v in model.params_.items()},
                 penalizer=penalizer,
@@ -64,39 +64,37 @@ def fit_bgnbd(frequency, recency, T, penalizers=PENALIZERS) -> FitResult:
                 note=note.strip(),
             )
         note += f"penalizer {penalizer}: invalid parameters; "
-    raise RuntimeError(f"BG/NBD did not converge with any penalizer ({note.strip()})")
+    raise RuntimeError(f"{name} did not converge with any penalizer ({note.strip()})")
+
+
+def fit_bgnbd(frequency, recency, T, penalizers=PENALIZERS) -> FitResult:
+    """Fit BG/NBD; if the optimiser fails or gives non-finite parameters, retry penalised."""
+    data = _compress(pd.DataFrame({"frequency": frequency, "recency": recency, "T": T}).astype(float))
+    return _fit_with_retries(
+        "BG/NBD",
+        lambda penalizer: BetaGeoFitter(penalizer_coef=penalizer),
+        ("frequency", "recency", "T"),
+        data,
+        penalizers,
+        _valid,
+    )
 
 
 def fit_gamma_gamma(frequency, monetary, penalizers=PENALIZERS) -> FitResult:
     """Fit Gamma-Gamma on repeat buyers with positive mean repeat spend."""
-    started = time.perf_counter()
     frame = pd.DataFrame({"frequency": frequency, "monetary": monetary}).astype(float)
     frame = frame[(frame["frequency"] > 0) & (frame["monetary"] > 0)]
     if len(frame) < 10:
         raise RuntimeError(f"Gamma-Gamma needs repeat buyers with positive spend; found {len(frame)}")
-    data = _compress(frame)
-    note = ""
-    for penalizer in penalizers:
-        model = GammaGammaFitter(penalizer_coef=penalizer)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(data["frequency"], data["monetary"], weights=data["weight"])
-        except Exception as error:
-            note += f"penalizer {penalizer}: {type(error).__name__}; "
-            continue
-        if _valid(model.params_) and model.params_["q"] > 1:
-            return FitResult(
-                params={k: float(v) for k, v in model.params_.items()},
-                penalizer=penalizer,
-                converged=True,
-                rows=int(data["weight"].sum()),
-                distinct_rows=len(data),
-                seconds=time.perf_counter() - started,
-                note=note.strip(),
-            )
-        note += f"penalizer {penalizer}: invalid parameters; "
-    raise RuntimeError(f"Gamma-Gamma did not converge with any penalizer ({note.strip()})")
+    return _fit_with_retries(
+        "Gamma-Gamma",
+        lambda penalizer: GammaGammaFitter(penalizer_coef=penalizer),
+        ("frequency", "monetary"),
+        _compress(frame),
+        penalizers,
+        # q > 1 keeps the mean spend p * v / (q - 1) finite and positive.
+        lambda params: _valid(params) and params["q"] > 1,
+    )
 
 
 def bgnbd_model(params: dict[str, float]) -> BetaGeoFitter:

@@ -16,6 +16,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_samples
 
+from python_utils.versioning import model_version
+
 # Which feature plays which role in the naming rules.
 RECENCY = "days_since_last_order"
 FREQUENCY = "frequency"
@@ -250,8 +252,6 @@ def segment_customers(
     ``customers`` is customer_rfm; ``actions`` is the segment_actions seed (segment_name,
     recommended_action). Names with a suffix (Occasional 2) take the action of their base name.
     """
-    from python_utils.versioning import model_version
-
     matrix = prepare_features(customers, features)
     fitted = fit_segments(
         matrix,

@@ -243,17 +243,21 @@ def generate_shop(config: ShopConfig) -> tuple[pd.DataFrame, dict]:
     return lines, truth
 
 
-def write_shop(lines: pd.DataFrame, truth: dict, out_dir: Path, fmt: str = "csv") -> Path:
-    """Write ``orders.<fmt>`` and ``truth.json`` into out_dir; return the data file's path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def _write_lines(lines: pd.DataFrame, path: Path, fmt: str) -> None:
     table = pa.Table.from_pandas(lines[OUTPUT_COLUMNS], preserve_index=False)
-    path = out_dir / f"orders.{fmt}"
     if fmt == "csv":
         pa_csv.write_csv(table, path)
     elif fmt == "parquet":
         pq.write_table(table, path)
     else:
         raise ValueError(f"unknown format {fmt!r}: use csv or parquet")
+
+
+def write_shop(lines: pd.DataFrame, truth: dict, out_dir: Path, fmt: str = "csv") -> Path:
+    """Write ``orders.<fmt>`` and ``truth.json`` into out_dir; return the data file's path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"orders.{fmt}"
+    _write_lines(lines, path, fmt)
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return path
 
@@ -270,9 +274,7 @@ def write_chunked_shop(config: ShopConfig, out_dir: Path, chunk_customers: int, 
         size = min(chunk_customers, config.customers - chunk * chunk_customers)
         part = replace(config, customers=size, seed=config.seed + chunk, id_prefix=f"{chunk}-")
         lines, truth = generate_shop(part)
-        table = pa.Table.from_pandas(lines[OUTPUT_COLUMNS], preserve_index=False)
-        path = out_dir / f"orders-{chunk:03d}.{fmt}"
-        pq.write_table(table, path) if fmt == "parquet" else pa_csv.write_csv(table, path)
+        _write_lines(lines, out_dir / f"orders-{chunk:03d}.{fmt}", fmt)
         for key in ("clean_lines", "raw_lines", "customers_with_orders"):
             total[key] = total.get(key, 0) + truth[key]
         total.setdefault("dirty_lines", {})

@@ -18,7 +18,7 @@ def main(path: str) -> None:
     print(f"\nResults are in {Path(path).resolve()} (DuckDB). Tables:")
     for schema, table in tables:
         (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
-        print(f"  {schema}.{table:<32} {rows:>10,} rows")
+        print(f"  {schema + '.' + table:<45} {rows:>10,} rows")
     print(f"\nOpen it with:  .venv/bin/python -c \"import duckdb; duckdb.connect('{path}')\"")
 
 

@@ -46,6 +46,8 @@ PY_DIRS := $(wildcard python_utils integration_tests scripts benchmarks models)
 lint: install
 	$(BIN)/ruff check $(PY_DIRS)
 	$(BIN)/ruff format --check $(PY_DIRS)
+	mkdir -p target
+	CLV_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models tests analyses --processes 2
 
 # Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW.
 test: install lint

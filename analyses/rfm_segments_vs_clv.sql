@@ -23,4 +23,4 @@ by_segment as (
 )
 
 select * from by_segment
-order by mean_predicted_clv desc
+order by 3 desc

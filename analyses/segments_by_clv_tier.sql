@@ -32,4 +32,4 @@ crossed as (
 )
 
 select * from crossed
-order by segment_name, clv_tier
+order by 1, 2

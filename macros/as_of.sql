@@ -12,3 +12,9 @@
 {% macro add_days(date_expression, days) %}
     cast({{ dbt.dateadd('day', days, date_expression) }} as date)
 {% endmacro %}
+
+
+{#- Whole days from one date expression to another, as an integer on every adapter. -#}
+{% macro days_between(start_date, end_date) %}
+    {{- dbt.cast(dbt.datediff(start_date, end_date, 'day'), dbt.type_int()) -}}
+{% endmacro %}

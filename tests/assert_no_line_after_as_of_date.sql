@@ -10,7 +10,9 @@ as_of as (
 
 late_sales as (
 
-    select 'fct_sales' as model_name, count(*) as late_rows
+    select
+        'fct_sales' as model_name,
+        count(*) as late_rows
     from {{ ref('fct_sales') }}
     cross join as_of
     where fct_sales.order_date > as_of.as_of_date
@@ -19,7 +21,9 @@ late_sales as (
 
 late_customers as (
 
-    select 'customer_rfm' as model_name, count(*) as late_rows
+    select
+        'customer_rfm' as model_name,
+        count(*) as late_rows
     from {{ ref('customer_rfm') }}
     cross join as_of
     where customer_rfm.last_order_date > as_of.as_of_date

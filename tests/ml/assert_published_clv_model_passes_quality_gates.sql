@@ -29,7 +29,7 @@ failures as (
     union all
 
     select
-        'aggregate revenue error beyond clv_max_aggregate_error',
+        'aggregate revenue error beyond clv_max_aggregate_error' as failure,
         mae,
         best_baseline_mae,
         aggregate_revenue_error
@@ -39,10 +39,10 @@ failures as (
     union all
 
     select
-        'no published model',
-        null,
-        null,
-        null
+        'no published model' as failure,
+        null as mae,
+        null as best_baseline_mae,
+        null as aggregate_revenue_error
     from (select count(*) as published_rows from published) as counted
     where published_rows != 1
 

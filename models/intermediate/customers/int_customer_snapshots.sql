@@ -36,11 +36,23 @@ as_of as (
 
 snapshots as (
 
-    select 'scoring' as snapshot_name, as_of_date as snapshot_date, as_of_date from as_of
+    select
+        'scoring' as snapshot_name,
+        as_of_date as snapshot_date,
+        as_of_date
+    from as_of
     union all
-    select 'calibration', {{ add_days('as_of_date', -horizon) }}, as_of_date from as_of
+    select
+        'calibration' as snapshot_name,
+        {{ add_days('as_of_date', -horizon) }} as snapshot_date,
+        as_of_date
+    from as_of
     union all
-    select 'training', {{ add_days('as_of_date', -2 * horizon) }}, as_of_date from as_of
+    select
+        'training' as snapshot_name,
+        {{ add_days('as_of_date', -2 * horizon) }} as snapshot_date,
+        as_of_date
+    from as_of
 
 ),
 
@@ -52,8 +64,10 @@ windowed as (
         snapshots.as_of_date,
         purchase_days.*,
         purchase_days.order_date <= snapshots.snapshot_date as is_history,
-        purchase_days.order_date > {{ add_days('snapshots.snapshot_date', -horizon) }}
-            and purchase_days.order_date <= snapshots.snapshot_date as is_last_horizon
+        (
+            purchase_days.order_date > {{ add_days('snapshots.snapshot_date', -horizon) }}
+            and purchase_days.order_date <= snapshots.snapshot_date
+        ) as is_last_horizon
 
     from snapshots
     inner join purchase_days
@@ -98,19 +112,17 @@ snapshot_features as (
         summarised.first_order_date,
         summarised.last_order_date,
         {{ dbt.cast('summarised.purchase_days - 1', dbt.type_int()) }} as frequency,
-        {{ dbt.cast(dbt.datediff('summarised.first_order_date', 'summarised.last_order_date', 'day'), dbt.type_int()) }}
-            as recency_days,
-        {{ dbt.cast(dbt.datediff('summarised.first_order_date', 'summarised.snapshot_date', 'day'), dbt.type_int()) }}
-            as t_days,
-        {{ dbt.cast(dbt.datediff('summarised.last_order_date', 'summarised.snapshot_date', 'day'), dbt.type_int()) }}
-            as days_since_last_order,
-        {{ dbt.cast(dbt.datediff('summarised.first_order_date', 'summarised.second_order_date', 'day'), dbt.type_int()) }}
+        {{ days_between('summarised.first_order_date', 'summarised.last_order_date') }} as recency_days,
+        {{ days_between('summarised.first_order_date', 'summarised.snapshot_date') }} as t_days,
+        {{ days_between('summarised.last_order_date', 'summarised.snapshot_date') }} as days_since_last_order,
+        {{ days_between('summarised.first_order_date', 'summarised.second_order_date') }}
             as days_to_second_purchase,
         {{ dbt.cast('summarised.order_count', dbt.type_int()) }} as order_count,
         summarised.total_net_revenue,
         case
             when summarised.purchase_days > 1
-                then (summarised.total_net_revenue - summarised.first_purchase_value)
+                then
+                    (summarised.total_net_revenue - summarised.first_purchase_value)
                     / (summarised.purchase_days - 1)
             else 0
         end as monetary_value,

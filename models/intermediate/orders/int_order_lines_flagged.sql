@@ -28,7 +28,8 @@ checked as (
             when order_lines.amount is null then 'invalid_amount'
             when order_lines.amount < 0 then 'negative_amount'
             when currency_rates.currency_code is null then 'unknown_currency'
-            when order_lines.discount_amount < 0
+            when
+                order_lines.discount_amount < 0
                 or order_lines.discount_amount > order_lines.amount then 'invalid_discount'
         end as rule_broken
 

@@ -83,8 +83,9 @@ final as (
 
     from scored
     left join rfm_segments
-        on scored.r_score = rfm_segments.r_score
-        and scored.f_score = rfm_segments.f_score
+        on
+            scored.r_score = rfm_segments.r_score
+            and scored.f_score = rfm_segments.f_score
 
 )
 

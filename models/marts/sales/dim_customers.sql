@@ -57,15 +57,15 @@ customers as (
         {{ dbt.cast('totals.order_count', dbt.type_int()) }} as order_count,
         {{ dbt.cast('totals.purchase_days', dbt.type_int()) }} as purchase_days,
         totals.total_net_revenue,
-        {{ dbt.cast(dbt.datediff('totals.first_order_date', 'as_of.as_of_date', 'day'), dbt.type_int()) }}
-            as tenure_days,
+        {{ days_between('totals.first_order_date', 'as_of.as_of_date') }} as tenure_days,
         totals.purchase_days > 1 as is_repeat_buyer,
         as_of.as_of_date
 
     from totals
     inner join first_lines
-        on totals.customer_id = first_lines.customer_id
-        and first_lines.line_rank = 1
+        on
+            totals.customer_id = first_lines.customer_id
+            and first_lines.line_rank = 1
     cross join as_of
 
 )

@@ -69,7 +69,7 @@ class FittedModels:
                     "distinct_rows": self.cox.rows,
                     "fit_seconds": self.cox.seconds,
                     "converged": True,
-                    "penalizer": 0.01,
+                    "penalizer": self.cox.penalizer,
                     "note": f"concordance {self.cox.concordance:.3f}",
                 }
             )
@@ -326,9 +326,10 @@ def publish(
     scores = score_models(fitted, scoring, horizon)
     chosen = chosen_models(metrics)
     model = scores["customer_group"].map(chosen).fillna("btyd")
+    names = model_names(scores)
     revenue = np.choose(
-        [model_names(scores).index(m) for m in model],
-        [scores[f"revenue_{m}"].to_numpy(float) for m in model_names(scores)],
+        model.map({name: i for i, name in enumerate(names)}).to_numpy(),
+        [scores[f"revenue_{name}"].to_numpy(float) for name in names],
     )
     lower = np.zeros(len(scores))
     upper = np.zeros(len(scores))
@@ -358,10 +359,11 @@ def publish(
     )
     out = out.merge(rfm[["customer_id", "rfm_segment", "rfm_value_level"]], on="customer_id", how="left")
     out["segment_mismatch"] = out["rfm_value_level"] != out["clv_tier"]
-    action = actions.set_index(["clv_tier", "customer_group"])["recommended_action"]
-    out["recommended_action"] = [
-        action.get((t, g)) for t, g in zip(out["clv_tier"], out["customer_group"], strict=True)
-    ]
+    out = out.merge(
+        actions[["clv_tier", "customer_group", "recommended_action"]],
+        on=["clv_tier", "customer_group"],
+        how="left",
+    )
     out["model_name"] = model.to_numpy()
     out["model_version"] = settings["model_version"]
     out["as_of_date"] = settings["as_of_date"]

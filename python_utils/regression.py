@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+from python_utils.features import category_levels, category_values
+
 NUMERIC_FEATURES = (
     "frequency",
     "recency_days",
@@ -46,13 +48,11 @@ ROUNDS = 300
 
 def feature_matrix(frame: pd.DataFrame, levels: dict[str, list[str]] | None = None):
     """Numeric features plus integer-coded categoricals; unseen levels code to -1."""
-    levels = levels or {
-        c: sorted(frame[c].fillna("unknown").astype(str).unique()) for c in CATEGORICAL_FEATURES
-    }
+    levels = levels or category_levels(frame, CATEGORICAL_FEATURES)
     matrix = frame[list(NUMERIC_FEATURES)].astype(float).copy()
     for column in CATEGORICAL_FEATURES:
         codes = {level: i for i, level in enumerate(levels[column])}
-        matrix[column] = frame[column].fillna("unknown").astype(str).map(codes).fillna(-1).astype(float)
+        matrix[column] = category_values(frame, column).map(codes).fillna(-1).astype(float)
     return matrix, levels
 
 

@@ -160,9 +160,10 @@ def fit_segments(
     model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(matrix.values[fit_index])
     labels = model.predict(matrix.values)
     distance = np.linalg.norm(matrix.values - model.cluster_centers_[labels], axis=1)
-    means = pd.Series(order_by).groupby(labels).mean()
-    rank = {label: i + 1 for i, label in enumerate(means.sort_values(ascending=False).index)}
-    segment_id = np.vectorize(rank.get)(labels)
+    means = pd.Series(order_by).groupby(labels).mean().sort_values(ascending=False)
+    segment_of_label = np.zeros(k, int)
+    segment_of_label[means.index.to_numpy()] = np.arange(1, len(means) + 1)
+    segment_id = segment_of_label[labels]
     silhouette = np.full(n, np.nan)
     scored = _sample(n, silhouette_size, rng)
     if len(np.unique(labels[scored])) > 1:

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter
 
+from python_utils.features import category_levels, category_values
+
 CATEGORICAL = ("acquisition_channel", "region")
 MIN_DURATION = 0.5  # days; lifelines needs positive durations (same-day snapshots give 0)
 
@@ -25,10 +27,10 @@ def design_matrix(frame: pd.DataFrame, levels: dict[str, list[str]] | None = Non
 
     Returns (matrix, levels); pass the training levels back in to score new rows consistently.
     """
-    levels = levels or {c: sorted(frame[c].fillna("unknown").astype(str).unique()) for c in CATEGORICAL}
+    levels = levels or category_levels(frame, CATEGORICAL)
     columns = {"log_first_purchase_value": np.log1p(frame["first_purchase_value"].clip(lower=0).to_numpy())}
     for column in CATEGORICAL:
-        values = frame[column].fillna("unknown").astype(str).to_numpy()
+        values = category_values(frame, column).to_numpy()
         for level in levels[column][1:]:
             columns[f"{column}={level}"] = (values == level).astype(float)
     return pd.DataFrame(columns, index=frame.index), levels
@@ -41,6 +43,7 @@ class CoxFit:
     baseline_times: list[float]  # days
     baseline_survival: list[float]
     levels: dict[str, list[str]]
+    penalizer: float
     rows: int
     events: int
     seconds: float
@@ -81,6 +84,7 @@ def fit_cox(
         baseline_times=[float(t) for t in baseline.index],
         baseline_survival=[float(s) for s in baseline.to_numpy()],
         levels=levels,
+        penalizer=penalizer,
         rows=len(data),
         events=int(event.sum()),
         seconds=time.perf_counter() - started,

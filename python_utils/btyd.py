@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +96,19 @@ def fit_gamma_gamma(frequency, monetary, penalizers=PENALIZERS) -> FitResult:
         # q > 1 keeps the mean spend p * v / (q - 1) finite and positive.
         lambda params: _valid(params) and params["q"] > 1,
     )
+
+
+def fit_btyd(frequency, recency, T, monetary) -> tuple[FitResult, FitResult]:
+    """BG/NBD and Gamma-Gamma side by side. The fits are independent and spend their time in
+    numpy and scipy array functions, which release the GIL, so on two cores both finish in
+    about the time of the longer one."""
+    # Each fit silences warnings with catch_warnings, which swaps process-wide state; doing it
+    # here too means whatever order the threads restore in, the caller gets its state back.
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=2) as pool:
+        warnings.simplefilter("ignore")
+        bgnbd = pool.submit(fit_bgnbd, frequency, recency, T)
+        gamma_gamma = pool.submit(fit_gamma_gamma, frequency, monetary)
+        return bgnbd.result(), gamma_gamma.result()
 
 
 def bgnbd_model(params: dict[str, float]) -> BetaGeoFitter:

@@ -133,8 +133,9 @@ def fit_models(
     """Fit BTYD and Cox on ``history`` (one snapshot) and XGBoost on ``previous`` (the snapshot
     one horizon earlier, whose targets end at ``history``'s date)."""
     notes = []
-    bgnbd = btyd.fit_bgnbd(history["frequency"], history["recency_days"], history["t_days"])
-    gamma_gamma = btyd.fit_gamma_gamma(history["frequency"], history["monetary_value"])
+    bgnbd, gamma_gamma = btyd.fit_btyd(
+        history["frequency"], history["recency_days"], history["t_days"], history["monetary_value"]
+    )
     cox = xgb_fit = None
     try:
         cox = survival.fit_cox(history, seed=seed)

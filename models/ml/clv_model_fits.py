@@ -12,11 +12,11 @@ def model(dbt, session):
     dbt.config(materialized="table")
     seed = int(config_value(dbt.config.get("seed")))
     xgboost_sample_size = int(config_value(dbt.config.get("xgboost_sample_size")))
-    scoring = read_frame(dbt.ref("int_customer_snapshots"), where={"snapshot_name": "scoring"})
+    scoring = read_frame(dbt.ref("customer_rfm"))
     calibration = read_frame(dbt.ref("int_customer_snapshots"), where={"snapshot_name": "calibration"})
     table = clv.fit_models(scoring, calibration, seed, xgboost_sample_size).to_table()
     table["model_version"] = model_version(parameters=table["parameters_json"].tolist(), seed=seed)
     table["library_versions"] = library_versions()
-    table["as_of_date"] = pd.Timestamp(scoring["snapshot_date"].max()).date() if len(scoring) else None
+    table["as_of_date"] = pd.Timestamp(scoring["as_of_date"].max()).date() if len(scoring) else None
     table["fitted_at"] = pd.Timestamp.now(tz="UTC").tz_localize(None)
     return to_warehouse(table, session)

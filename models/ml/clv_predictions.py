@@ -7,7 +7,7 @@ from python_utils.io import config_value, read_frame, to_warehouse
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    scoring = read_frame(dbt.ref("int_customer_snapshots"), where={"snapshot_name": "scoring"})
+    scoring = read_frame(dbt.ref("customer_rfm"))
     fits = read_frame(dbt.ref("clv_model_fits"))
     settings = {
         "horizon_days": int(config_value(dbt.config.get("horizon_days"))),
@@ -25,7 +25,7 @@ def model(dbt, session):
         scoring,
         backtest_rows=read_frame(dbt.ref("clv_backtest"), where={"model_name": published}),
         metrics=metrics,
-        rfm=read_frame(dbt.ref("customer_rfm"), ["customer_id", "rfm_segment", "rfm_value_level"]),
+        rfm=scoring[["customer_id", "rfm_segment", "rfm_value_level"]],
         actions=read_frame(dbt.ref("clv_actions")),
         settings=settings,
     )

@@ -1,5 +1,7 @@
 """BG/NBD and Gamma-Gamma against the literature (CDNOW) and against known ground truth."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,6 +37,15 @@ def test_compressed_fit_equals_the_plain_lifetimes_fit():
     compressed = btyd.fit_bgnbd(data["frequency"], data["recency"], data["T"]).params
     for name in plain.index:
         assert compressed[name] == pytest.approx(plain[name], rel=1e-4)
+
+
+def test_side_by_side_fits_equal_the_fits_one_after_the_other():
+    data = load_cdnow_summary_data_with_monetary_value()
+    filters = list(warnings.filters)
+    bgnbd, gamma_gamma = btyd.fit_btyd(data["frequency"], data["recency"], data["T"], data["monetary_value"])
+    assert bgnbd.params == btyd.fit_bgnbd(data["frequency"], data["recency"], data["T"]).params
+    assert gamma_gamma.params == btyd.fit_gamma_gamma(data["frequency"], data["monetary_value"]).params
+    assert warnings.filters == filters  # the threads' warning filters did not leak out
 
 
 def _within(fitted: pd.DataFrame, truth: dict, z: float = 3.0) -> None:

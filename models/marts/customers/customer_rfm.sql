@@ -1,17 +1,12 @@
-{#- One row per customer as of as_of_date: BTYD summary (lifetimes conventions, in days),
-    1-5 R/F/M scores and a named RFM segment from the rfm_segments seed.
+{#- One row per customer as of as_of_date: BTYD summary (lifetimes conventions, in days; the
+    customer_snapshots macro, as for the backtest's snapshots), 1-5 R/F/M scores and a named
+    RFM segment from the rfm_segments seed. The CLV models fit and score on this table.
 
     Scores use percent_rank so that tied customers share a score (ntile would split ties
     arbitrarily): score = 1 + floor(5 * percent_rank), capped at 5. R ranks recent buyers high;
     F ranks repeat purchase days; M ranks total net revenue. -#}
 
 with
-
-snapshots as (
-
-    select * from {{ ref('int_customer_snapshots') }}
-
-),
 
 rfm_segments as (
 
@@ -21,8 +16,12 @@ rfm_segments as (
 
 scoring as (
 
-    select * from snapshots
-    where snapshot_name = 'scoring'
+    {{ customer_snapshots(
+        {'scoring': 0},
+        purchase_days=ref('int_customer_purchase_days'),
+        customers=ref('dim_customers'),
+        as_of=ref('int_as_of_date'),
+    ) | indent(4) }}
 
 ),
 
@@ -61,6 +60,7 @@ final as (
         scored.recency_days,
         scored.t_days,
         scored.days_since_last_order,
+        scored.days_to_second_purchase,
         scored.order_count,
         scored.monetary_value,
         scored.total_net_revenue,
@@ -68,6 +68,7 @@ final as (
         scored.discount_share,
         scored.first_purchase_value,
         scored.revenue_last_horizon,
+        scored.purchases_last_horizon,
         scored.acquisition_channel,
         scored.region,
         scored.r_score,

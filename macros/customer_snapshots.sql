@@ -1,0 +1,188 @@
+{#- Customers' RFM summaries at snapshots before as_of_date, in one pass over the purchase
+    days. `snapshots` maps a snapshot name to how many days before as_of_date it is taken; the
+    result has one row per (snapshot_name, customer_id) for customers who had bought by then.
+
+    Times are in days. frequency, recency_days, t_days and monetary_value follow lifetimes:
+    frequency = repeat purchase days, recency_days = first to last purchase day,
+    t_days = first purchase day to the snapshot, monetary_value = mean net revenue of the
+    repeat purchase days (0 for one-time buyers). Target columns (what the customer did in the
+    horizon after the snapshot) are null where that horizon is not complete by as_of_date.
+
+    Every snapshot's measures are conditional aggregates of the same pass (columns
+    <snapshot>__<measure>), unpivoted to rows afterwards: joining the days to each snapshot
+    date instead would multiply the rows to aggregate. -#}
+{% macro customer_snapshots(snapshots, purchase_days, customers, as_of) %}
+
+{%- set horizon = var('horizon_days') | int -%}
+{#- measure: (aggregate, which days of the snapshot it reads, value on such a day).
+    history = on or before the snapshot; last_horizon = the horizon_days up to it;
+    target = the horizon_days after it. -#}
+{%- set measures = {
+    'first_order_date': ('min', 'history', 'order_date'),
+    'last_order_date': ('max', 'history', 'order_date'),
+    'second_order_date': ('min', 'history', 'case when not is_first_purchase_day then order_date end'),
+    'purchase_days': ('sum', 'history', '1'),
+    'order_count': ('sum', 'history', 'order_count'),
+    'total_net_revenue': ('sum', 'history', 'net_amount'),
+    'first_purchase_value': ('sum', 'history', 'case when is_first_purchase_day then net_amount else 0 end'),
+    'gross_amount': ('sum', 'history', 'gross_amount'),
+    'discount_amount': ('sum', 'history', 'discount_amount'),
+    'revenue_last_horizon': ('sum', 'last_horizon', 'net_amount'),
+    'purchases_last_horizon': ('sum', 'last_horizon', '1'),
+    'target_purchases': ('sum', 'target', '1'),
+    'target_revenue': ('sum', 'target', 'net_amount'),
+} -%}
+
+with
+
+purchase_days as (
+
+    select * from {{ purchase_days }}
+
+),
+
+customers as (
+
+    select * from {{ customers }}
+
+),
+
+as_of as (
+
+    select * from {{ as_of }}
+
+),
+
+snapshot_dates as (
+
+    select
+        {% for name, days_back in snapshots.items() -%}
+            {{ add_days('as_of_date', -days_back) }} as {{ name }}_date,
+        {% endfor -%}
+        as_of_date
+
+    from as_of
+
+),
+
+days_in_windows as (
+
+    select
+        purchase_days.customer_id,
+        purchase_days.order_date,
+        purchase_days.order_count,
+        purchase_days.gross_amount,
+        purchase_days.discount_amount,
+        purchase_days.net_amount,
+        purchase_days.order_date = customers.first_order_date as is_first_purchase_day,
+        {% for name in snapshots -%}
+            purchase_days.order_date <= snapshot_dates.{{ name }}_date as {{ name }}__history,
+            (
+                purchase_days.order_date > {{ add_days('snapshot_dates.' ~ name ~ '_date', -horizon) }}
+                and purchase_days.order_date <= snapshot_dates.{{ name }}_date
+            ) as {{ name }}__last_horizon,
+            (
+                purchase_days.order_date > snapshot_dates.{{ name }}_date
+                and purchase_days.order_date <= {{ add_days('snapshot_dates.' ~ name ~ '_date', horizon) }}
+            ) as {{ name }}__target{{ "," if not loop.last }}
+        {% endfor %}
+
+    from purchase_days
+    inner join customers
+        on purchase_days.customer_id = customers.customer_id
+    cross join snapshot_dates
+
+),
+
+summarised as (
+
+    select
+        customer_id,
+        {% for name in snapshots -%}
+            {%- set outer_loop = loop -%}
+            {%- for measure, (aggregate, window, value) in measures.items() %}
+                {{ aggregate }}(case when {{ name }}__{{ window }} then {{ value }}
+                    {%- if aggregate == 'sum' %} else 0{% endif %} end)
+                as {{ name }}__{{ measure }}{{ "," if not (outer_loop.last and loop.last) }}
+            {%- endfor %}
+        {% endfor %}
+
+    from days_in_windows
+    group by customer_id
+
+),
+
+unpivoted as (
+
+    {% for name in snapshots -%}
+        select
+            '{{ name }}' as snapshot_name,
+            snapshot_dates.{{ name }}_date as snapshot_date,
+            snapshot_dates.as_of_date,
+            summarised.customer_id,
+            {%- for measure in measures %}
+                summarised.{{ name }}__{{ measure }} as {{ measure }}{{ "," if not loop.last }}
+            {%- endfor %}
+
+        from summarised
+        cross join snapshot_dates
+        -- Customers whose first purchase is after the snapshot have no row in it.
+        where summarised.{{ name }}__first_order_date is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+snapshot_features as (
+
+    select
+        unpivoted.snapshot_name,
+        unpivoted.snapshot_date,
+        unpivoted.customer_id,
+        unpivoted.first_order_date,
+        unpivoted.last_order_date,
+        {{ dbt.cast('unpivoted.purchase_days - 1', dbt.type_int()) }} as frequency,
+        {{ days_between('unpivoted.first_order_date', 'unpivoted.last_order_date') }} as recency_days,
+        {{ days_between('unpivoted.first_order_date', 'unpivoted.snapshot_date') }} as t_days,
+        {{ days_between('unpivoted.last_order_date', 'unpivoted.snapshot_date') }} as days_since_last_order,
+        {{ days_between('unpivoted.first_order_date', 'unpivoted.second_order_date') }}
+            as days_to_second_purchase,
+        {{ dbt.cast('unpivoted.order_count', dbt.type_int()) }} as order_count,
+        unpivoted.total_net_revenue,
+        case
+            when unpivoted.purchase_days > 1
+                then
+                    (unpivoted.total_net_revenue - unpivoted.first_purchase_value)
+                    / (unpivoted.purchase_days - 1)
+            else 0
+        end as monetary_value,
+        unpivoted.total_net_revenue / unpivoted.order_count as avg_order_value,
+        case
+            when unpivoted.gross_amount > 0
+                then unpivoted.discount_amount / unpivoted.gross_amount
+            else 0
+        end as discount_share,
+        unpivoted.first_purchase_value,
+        unpivoted.revenue_last_horizon,
+        {{ dbt.cast('unpivoted.purchases_last_horizon', dbt.type_int()) }} as purchases_last_horizon,
+        customers.acquisition_channel,
+        customers.region,
+        {{ dbt.cast(horizon, dbt.type_int()) }} as horizon_days,
+        case
+            when {{ add_days('unpivoted.snapshot_date', horizon) }} <= unpivoted.as_of_date
+                then {{ dbt.cast('unpivoted.target_purchases', dbt.type_int()) }}
+        end as target_purchases,
+        case
+            when {{ add_days('unpivoted.snapshot_date', horizon) }} <= unpivoted.as_of_date
+                then unpivoted.target_revenue
+        end as target_revenue
+
+    from unpivoted
+    inner join customers
+        on unpivoted.customer_id = customers.customer_id
+
+)
+
+select * from snapshot_features
+
+{% endmacro %}

@@ -11,6 +11,7 @@ CUSTOMERS ?= 20000
 DEMO_DATA := data/raw/orders.csv
 CDNOW_DATA := data/cdnow/orders.csv
 SIZES ?= 100000 1000000 10000000
+REPEATS ?= 2
 
 .PHONY: install demo data cdnow build test lint bench clean python-utils-zip deploy-snowflake check-snowflake-packages
 
@@ -54,7 +55,7 @@ test: install lint
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZES)
+	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZES) --repeats $(REPEATS)
 
 # Snowflake: python_utils goes to a stage as a zip that the Python models import.
 python-utils-zip: install

@@ -8,6 +8,9 @@
     repeat purchase days (0 for one-time buyers). Target columns (what the customer did in the
     horizon after the snapshot) are null where that horizon is not complete by as_of_date.
 
+    Whether a snapshot's target is complete is known when the SQL is compiled (days before
+    as_of_date >= horizon_days), so incomplete targets are not aggregated at all.
+
     Every snapshot's measures are conditional aggregates of the same pass (columns
     <snapshot>__<measure>), unpivoted to rows afterwards: joining the days to each snapshot
     date instead would multiply the rows to aggregate. -#}
@@ -57,9 +60,8 @@ snapshot_dates as (
 
     select
         {% for name, days_back in snapshots.items() -%}
-            {{ add_days('as_of_date', -days_back) }} as {{ name }}_date,
-        {% endfor -%}
-        as_of_date
+            {{ add_days('as_of_date', -days_back) }} as {{ name }}_date{{ "," if not loop.last }}
+        {% endfor %}
 
     from as_of
 
@@ -97,15 +99,16 @@ days_in_windows as (
 summarised as (
 
     select
-        customer_id,
-        {% for name in snapshots -%}
-            {%- set outer_loop = loop -%}
+        {% for name, days_back in snapshots.items() -%}
             {%- for measure, (aggregate, window, value) in measures.items() %}
+                {%- if window != 'target' or days_back >= horizon %}
                 {{ aggregate }}(case when {{ name }}__{{ window }} then {{ value }}
                     {%- if aggregate == 'sum' %} else 0{% endif %} end)
-                as {{ name }}__{{ measure }}{{ "," if not (outer_loop.last and loop.last) }}
+                as {{ name }}__{{ measure }},
+                {%- endif %}
             {%- endfor %}
-        {% endfor %}
+        {% endfor -%}
+        customer_id
 
     from days_in_windows
     group by customer_id
@@ -114,14 +117,18 @@ summarised as (
 
 unpivoted as (
 
-    {% for name in snapshots -%}
+    {% for name, days_back in snapshots.items() -%}
         select
             '{{ name }}' as snapshot_name,
             snapshot_dates.{{ name }}_date as snapshot_date,
-            snapshot_dates.as_of_date,
             summarised.customer_id,
-            {%- for measure in measures %}
+            {%- for measure, (aggregate, window, value) in measures.items() %}
+                {%- if window != 'target' or days_back >= horizon %}
                 summarised.{{ name }}__{{ measure }} as {{ measure }}{{ "," if not loop.last }}
+                {%- else %}
+                -- The horizon after this snapshot ends after as_of_date: no complete target.
+                null as {{ measure }}{{ "," if not loop.last }}
+                {%- endif %}
             {%- endfor %}
 
         from summarised
@@ -168,14 +175,8 @@ snapshot_features as (
         customers.acquisition_channel,
         customers.region,
         {{ dbt.cast(horizon, dbt.type_int()) }} as horizon_days,
-        case
-            when {{ add_days('unpivoted.snapshot_date', horizon) }} <= unpivoted.as_of_date
-                then {{ dbt.cast('unpivoted.target_purchases', dbt.type_int()) }}
-        end as target_purchases,
-        case
-            when {{ add_days('unpivoted.snapshot_date', horizon) }} <= unpivoted.as_of_date
-                then unpivoted.target_revenue
-        end as target_revenue
+        {{ dbt.cast('unpivoted.target_purchases', dbt.type_int()) }} as target_purchases,
+        unpivoted.target_revenue
 
     from unpivoted
     inner join customers

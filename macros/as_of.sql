@@ -1,7 +1,7 @@
 {#- The as_of_date var as a date literal, or null when it is not set. -#}
 {% macro as_of_date_var() %}
-    {%- if var('as_of_date') -%}
-        cast('{{ var("as_of_date") }}' as date)
+    {%- if clv_var('as_of_date') -%}
+        cast({{ sql_literal(clv_var('as_of_date')) }} as date)
     {%- else -%}
         cast(null as date)
     {%- endif -%}
@@ -18,3 +18,10 @@
 {% macro days_between(start_date, end_date) %}
     {{- dbt.cast(dbt.datediff(start_date, end_date, 'day'), dbt.type_int()) -}}
 {% endmacro %}
+
+
+{#- The moment this dbt invocation started, UTC, as a timestamp literal: "in the future" is
+    judged against one fixed instant per run, whatever the session's time zone. -#}
+{% macro run_started_at_utc() %}
+    cast({{ sql_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S')) }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}

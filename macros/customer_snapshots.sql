@@ -4,8 +4,10 @@
 
     Times are in days. frequency, recency_days, t_days and monetary_value follow lifetimes:
     frequency = repeat purchase days, recency_days = first to last purchase day,
-    t_days = first purchase day to the snapshot, monetary_value = mean net revenue of the
-    repeat purchase days (0 for one-time buyers). Target columns (what the customer did in the
+    t_days = first purchase day to the snapshot, monetary_value = mean net spend of the
+    repeat purchase days (purchase orders only; 0 for one-time buyers). Days with only
+    credits (returns) are not purchase days; they count in total_net_revenue,
+    returned_amount and the revenue targets. Target columns (what the customer did in the
     horizon after the snapshot) are null where that horizon is not complete by as_of_date.
 
     Whether a snapshot's target is complete is known when the SQL is compiled (days before
@@ -14,33 +16,35 @@
     Every snapshot's measures are conditional aggregates of the same pass (columns
     <snapshot>__<measure>), unpivoted to rows afterwards: joining the days to each snapshot
     date instead would multiply the rows to aggregate. -#}
-{% macro customer_snapshots(snapshots, purchase_days, customers, as_of) %}
+{% macro customer_snapshots(snapshots, order_days, customers, as_of) %}
 
-{%- set horizon = var('horizon_days') | int -%}
+{%- set horizon = clv_var('horizon_days') -%}
 {#- measure: (aggregate, which days of the snapshot it reads, value on such a day).
     history = on or before the snapshot; last_horizon = the horizon_days up to it;
     target = the horizon_days after it. -#}
 {%- set measures = {
-    'first_order_date': ('min', 'history', 'order_date'),
-    'last_order_date': ('max', 'history', 'order_date'),
-    'second_order_date': ('min', 'history', 'case when not is_first_purchase_day then order_date end'),
-    'purchase_days': ('sum', 'history', '1'),
+    'first_order_date': ('min', 'history', 'case when is_purchase_day then order_date end'),
+    'last_order_date': ('max', 'history', 'case when is_purchase_day then order_date end'),
+    'second_order_date': ('min', 'history', 'case when is_purchase_day and not is_first_purchase_day then order_date end'),
+    'purchase_days': ('sum', 'history', 'case when is_purchase_day then 1 else 0 end'),
     'order_count': ('sum', 'history', 'order_count'),
     'total_net_revenue': ('sum', 'history', 'net_amount'),
-    'first_purchase_value': ('sum', 'history', 'case when is_first_purchase_day then net_amount else 0 end'),
+    'purchase_amount': ('sum', 'history', 'purchase_amount'),
+    'first_purchase_value': ('sum', 'history', 'case when is_first_purchase_day then purchase_amount else 0 end'),
+    'returned_amount': ('sum', 'history', '-credit_amount'),
     'gross_amount': ('sum', 'history', 'gross_amount'),
     'discount_amount': ('sum', 'history', 'discount_amount'),
     'revenue_last_horizon': ('sum', 'last_horizon', 'net_amount'),
-    'purchases_last_horizon': ('sum', 'last_horizon', '1'),
-    'target_purchases': ('sum', 'target', '1'),
+    'purchases_last_horizon': ('sum', 'last_horizon', 'case when is_purchase_day then 1 else 0 end'),
+    'target_purchases': ('sum', 'target', 'case when is_purchase_day then 1 else 0 end'),
     'target_revenue': ('sum', 'target', 'net_amount'),
 } -%}
 
 with
 
-purchase_days as (
+order_days as (
 
-    select * from {{ purchase_days }}
+    select * from {{ order_days }}
 
 ),
 
@@ -70,28 +74,32 @@ snapshot_dates as (
 days_in_windows as (
 
     select
-        purchase_days.customer_id,
-        purchase_days.order_date,
-        purchase_days.order_count,
-        purchase_days.gross_amount,
-        purchase_days.discount_amount,
-        purchase_days.net_amount,
-        purchase_days.order_date = customers.first_order_date as is_first_purchase_day,
+        order_days.customer_id,
+        order_days.order_date,
+        order_days.order_count,
+        order_days.gross_amount,
+        order_days.discount_amount,
+        order_days.purchase_amount,
+        order_days.credit_amount,
+        order_days.net_amount,
+        order_days.is_purchase_day,
+        order_days.is_purchase_day and order_days.order_date = customers.first_order_date
+            as is_first_purchase_day,
         {% for name in snapshots -%}
-            purchase_days.order_date <= snapshot_dates.{{ name }}_date as {{ name }}__history,
+            order_days.order_date <= snapshot_dates.{{ name }}_date as {{ name }}__history,
             (
-                purchase_days.order_date > {{ add_days('snapshot_dates.' ~ name ~ '_date', -horizon) }}
-                and purchase_days.order_date <= snapshot_dates.{{ name }}_date
+                order_days.order_date > {{ add_days('snapshot_dates.' ~ name ~ '_date', -horizon) }}
+                and order_days.order_date <= snapshot_dates.{{ name }}_date
             ) as {{ name }}__last_horizon,
             (
-                purchase_days.order_date > snapshot_dates.{{ name }}_date
-                and purchase_days.order_date <= {{ add_days('snapshot_dates.' ~ name ~ '_date', horizon) }}
+                order_days.order_date > snapshot_dates.{{ name }}_date
+                and order_days.order_date <= {{ add_days('snapshot_dates.' ~ name ~ '_date', horizon) }}
             ) as {{ name }}__target{{ "," if not loop.last }}
         {% endfor %}
 
-    from purchase_days
+    from order_days
     inner join customers
-        on purchase_days.customer_id = customers.customer_id
+        on order_days.customer_id = customers.customer_id
     cross join snapshot_dates
 
 ),
@@ -159,7 +167,7 @@ snapshot_features as (
         case
             when unpivoted.purchase_days > 1
                 then
-                    (unpivoted.total_net_revenue - unpivoted.first_purchase_value)
+                    (unpivoted.purchase_amount - unpivoted.first_purchase_value)
                     / (unpivoted.purchase_days - 1)
             else 0
         end as monetary_value,
@@ -170,6 +178,8 @@ snapshot_features as (
             else 0
         end as discount_share,
         unpivoted.first_purchase_value,
+        unpivoted.returned_amount,
+        unpivoted.returned_amount / unpivoted.purchase_amount as return_share,
         unpivoted.revenue_last_horizon,
         {{ dbt.cast('unpivoted.purchases_last_horizon', dbt.type_int()) }} as purchases_last_horizon,
         customers.acquisition_channel,

@@ -33,3 +33,46 @@
 {% macro duckdb__parse_text(text_expression, data_type) %}
     try_cast({{ text_expression }} as {{ data_type }})
 {%- endmacro %}
+
+
+{#- Text to a whole number, or null: '1.5' and 'two' are null, not rounded or defaulted
+    (a plain integer cast rounds 1.5 to 2 on both engines). -#}
+{% macro parse_whole_number(text_expression) %}
+    {%- set number = parse_text(text_expression, 'double') -%}
+    case
+        when {{ number }} = floor({{ number }}) and abs({{ number }}) < 2147483648
+            then cast({{ number }} as {{ dbt.type_int() }})
+    end
+{%- endmacro %}
+
+
+{#- Text to a UTC timestamp (no time zone). A trailing offset (Z, +02, -05:00, +0530) is
+    honoured; text without one is local time in the `source_timezone` var. Never depends on
+    the session's time zone. Null where the text does not parse. -#}
+{% macro to_utc_timestamp(text_expression) %}
+    {{- return(adapter.dispatch('to_utc_timestamp', 'clv')(text_expression, clv_var('source_timezone'))) -}}
+{% endmacro %}
+
+{%- macro utc_offset_pattern() -%}
+    [0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? *([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$
+{%- endmacro -%}
+
+{% macro duckdb__to_utc_timestamp(text_expression, source_timezone) %}
+    case
+        when regexp_matches({{ text_expression }}, '{{ utc_offset_pattern() }}')
+            then timezone('UTC', try_cast({{ text_expression }} as timestamptz))
+        {%- if source_timezone == 'UTC' %}
+        else try_cast({{ text_expression }} as timestamp)
+        {%- else %}
+        else timezone('UTC', timezone({{ sql_literal(source_timezone) }}, try_cast({{ text_expression }} as timestamp)))
+        {%- endif %}
+    end
+{%- endmacro %}
+
+{% macro snowflake__to_utc_timestamp(text_expression, source_timezone) %}
+    case
+        when regexp_like({{ text_expression }}, '.*{{ utc_offset_pattern() }}')
+            then cast(convert_timezone('UTC', try_to_timestamp_tz({{ text_expression }})) as timestamp_ntz)
+        else convert_timezone({{ sql_literal(source_timezone) }}, 'UTC', try_to_timestamp_ntz({{ text_expression }}))
+    end
+{%- endmacro %}

@@ -6,8 +6,16 @@ probability ``p ~ Beta(a, b)``. The net amount of each order follows Gamma-Gamma
 ``z ~ Gamma(p, nu)``, ``nu ~ Gamma(q, v)`` (US dollars). The true parameters are written beside
 the data so that fitted models can be checked against them.
 
+Real logs are messier than the process, and the generator says so: returns arrive as negative
+credit lines some days after the order (``credit_share``), some orders are marked returned or
+cancelled in assorted spellings, statuses are spelled several ways, the file can lack
+``line_number`` (``line_numbers=False``), and purchases can peak in December
+(``seasonality``): the BG/NBD process runs in an operational clock that a seasonal calendar
+stretches, so it stays exact there while calendar time gets the peak.
+
 Dirty rows are *added* on top of the clean order lines (never by corrupting clean ones), so the
-clean data still follows the stated process and every dirty row is counted by kind.
+clean data still follows the stated process and every dirty row is counted by kind. Each dirty
+kind is a reason of ``seeds/reject_reasons.csv`` (tested), except ``zero_amount`` (valid).
 """
 
 from __future__ import annotations
@@ -51,14 +59,28 @@ OUTPUT_COLUMNS = [
     "region",
     "payment_method",
 ]
+# Raw status spellings, each listed in seeds/order_statuses.csv.
+COMPLETED_SPELLINGS = np.array(["completed", "Completed", "COMPLETE", "shipped", "paid"])
+REVERSED_SPELLINGS = np.array(["returned", "Return", "refunded", "canceled", "cancelled"])
+CREDIT_SPELLINGS = np.array(["completed", "refunded", "returned"])
+# Text columns of the output (numbers written as text, so dirty rows can hold any text).
+TEXT_NUMBER_COLUMNS = ("line_number", "amount", "discount_amount", "quantity")
 DIRTY_KINDS = (
+    "missing_order_id",
     "missing_customer_id",
-    "duplicate_line",
-    "negative_amount",
-    "zero_amount",
     "unparsable_ordered_at",
+    "implausible_ordered_at",
     "future_ordered_at",
+    "invalid_amount",
+    "non_finite_amount",
     "unknown_currency",
+    "implausible_amount",
+    "invalid_discount",
+    "invalid_quantity",
+    "invalid_line_number",
+    "unknown_status",
+    "duplicate_line",
+    "zero_amount",
 )
 
 
@@ -79,13 +101,21 @@ class TrueParams:
 class DirtyShares:
     """Dirty rows to add, as a share of the clean order lines (0.01 = 1%)."""
 
+    missing_order_id: float = 0.001
     missing_customer_id: float = 0.004
-    duplicate_line: float = 0.006
-    negative_amount: float = 0.002
-    zero_amount: float = 0.003
     unparsable_ordered_at: float = 0.002
+    implausible_ordered_at: float = 0.001
     future_ordered_at: float = 0.001
+    invalid_amount: float = 0.001
+    non_finite_amount: float = 0.001
     unknown_currency: float = 0.002
+    implausible_amount: float = 0.0005
+    invalid_discount: float = 0.001
+    invalid_quantity: float = 0.001
+    invalid_line_number: float = 0.001
+    unknown_status: float = 0.001
+    duplicate_line: float = 0.006
+    zero_amount: float = 0.003
 
 
 @dataclass(frozen=True)
@@ -96,13 +126,30 @@ class ShopConfig:
     days: int = 1096  # three years: 2023-01-01 .. 2025-12-31
     seed: int = 42
     discount_order_share: float = 0.25
-    return_share: float = 0.03
+    return_share: float = 0.03  # orders marked returned/cancelled (their lines earn nothing)
+    credit_share: float = 0.04  # orders refunded later by a negative credit line
+    line_numbers: bool = True  # False: the file has no line_number column
+    seasonality: float = 0.0  # December peak: purchase intensity up to 1 + this around Dec 11
     params: TrueParams = field(default_factory=TrueParams)
     dirty: DirtyShares = field(default_factory=DirtyShares)
 
 
+def seasonal_clock(start_date: str, days: int, seasonality: float) -> tuple[np.ndarray, np.ndarray]:
+    """Operational time at each calendar day 0..days, for a purchase intensity that peaks
+    around 11 December (Gaussian, sd 12 days) at ``1 + seasonality`` times the base and is
+    scaled to average 1 over the calendar year. Returns (calendar_days, operational_days)."""
+    calendar = np.arange(days + 1, dtype=float)
+    day_of_year = (np.datetime64(start_date, "D") + calendar.astype("timedelta64[D]")).astype(object)
+    doy = np.array([d.timetuple().tm_yday for d in day_of_year], dtype=float)
+    year_doy = np.arange(1, 366, dtype=float)
+    bump = lambda d: np.exp(-0.5 * ((d - 345.0) / 12.0) ** 2)  # noqa: E731
+    intensity = (1.0 + seasonality * bump(doy)) / (1.0 + seasonality * bump(year_doy)).mean()
+    operational = np.concatenate([[0.0], np.cumsum((intensity[:-1] + intensity[1:]) / 2.0)])
+    return calendar, operational
+
+
 def simulate_purchase_times(
-    rng: np.random.Generator, customers: int, days: int, params: TrueParams
+    rng: np.random.Generator, customers: int, days: float, params: TrueParams
 ) -> tuple[np.ndarray, np.ndarray]:
     """Purchase times (days since the window start) of each customer under BG/NBD.
 
@@ -129,7 +176,12 @@ def simulate_purchase_times(
 def _order_lines(rng: np.random.Generator, config: ShopConfig) -> pd.DataFrame:
     params = config.params
     n = config.customers
-    cust, time_days = simulate_purchase_times(rng, n, config.days, params)
+    if config.seasonality:
+        calendar, operational = seasonal_clock(config.start_date, config.days, config.seasonality)
+        cust, clock = simulate_purchase_times(rng, n, operational[-1], params)
+        time_days = np.interp(clock, operational, calendar)
+    else:
+        cust, time_days = simulate_purchase_times(rng, n, config.days, params)
     order_sort = np.lexsort((time_days, cust))
     cust, time_days = cust[order_sort], time_days[order_sort]
     n_orders = cust.size
@@ -161,10 +213,15 @@ def _order_lines(rng: np.random.Generator, config: ShopConfig) -> pd.DataFrame:
     amount = np.round(gross_usd[order_of_line] * weights / line_rate, 2)
     discount = np.round(amount * discount_rate[order_of_line], 2)
 
-    status = np.where(rng.random(n_orders) < config.return_share, "returned", "completed")
+    reversed_order = rng.random(n_orders) < config.return_share
+    status = np.where(
+        reversed_order,
+        rng.choice(REVERSED_SPELLINGS, n_orders),
+        rng.choice(COMPLETED_SPELLINGS, n_orders, p=[0.6, 0.1, 0.1, 0.1, 0.1]),
+    )
     start = np.datetime64(config.start_date, "s")
     ordered_at = start + (time_days[order_of_line] * 86_400).astype("timedelta64[s]")
-    return pd.DataFrame(
+    lines = pd.DataFrame(
         {
             "order_id": np.char.add(f"O{config.id_prefix}", (order_of_line + 1).astype(str)),
             "line_number": line_number + 1,
@@ -181,16 +238,68 @@ def _order_lines(rng: np.random.Generator, config: ShopConfig) -> pd.DataFrame:
             "payment_method": rng.choice(PAYMENT_METHODS, order_of_line.size, p=PAYMENT_WEIGHTS),
         }
     )
+    return pd.concat([lines, _credit_lines(rng, config, lines, order_of_line, time_days, reversed_order)])
+
+
+def _credit_lines(
+    rng: np.random.Generator,
+    config: ShopConfig,
+    lines: pd.DataFrame,
+    order_of_line: np.ndarray,
+    time_days: np.ndarray,
+    reversed_order: np.ndarray,
+) -> pd.DataFrame:
+    """Returns as real logs send them: for a share of (not already reversed) orders, one
+    negative line 1-30 days later on a credit note of its own, refunding 20-100% of the
+    order's net amount. Credits that would fall after the window are not issued."""
+    first_line = np.flatnonzero(lines["line_number"].to_numpy() == 1)
+    orders = order_of_line[first_line]
+    net = (lines["amount"] - lines["discount_amount"]).groupby(order_of_line).sum().to_numpy()
+    credit_time = time_days + rng.uniform(1.0, 30.0, time_days.size)
+    chosen = (rng.random(time_days.size) < config.credit_share) & ~reversed_order & (credit_time < config.days)
+    chosen &= net > 0
+    picked = first_line[chosen[orders]]
+    order = orders[chosen[orders]]
+    credits = lines.iloc[picked].copy()
+    start = np.datetime64(config.start_date, "s")
+    credits["order_id"] = np.char.add(f"R{config.id_prefix}", (order + 1).astype(str))
+    credits["line_number"] = 1
+    credits["ordered_at"] = pd.to_datetime(start + (credit_time[order] * 86_400).astype("timedelta64[s]")).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
+    credits["amount"] = -np.round(net[order] * rng.uniform(0.2, 1.0, order.size), 2)
+    credits["discount_amount"] = 0.0
+    credits["quantity"] = -1
+    credits["status"] = rng.choice(CREDIT_SPELLINGS, order.size)
+    return credits
 
 
 def _dirty_rows(
-    rng: np.random.Generator, clean: pd.DataFrame, shares: DirtyShares, id_prefix: str = ""
+    rng: np.random.Generator, clean: pd.DataFrame, shares: DirtyShares, id_prefix: str = "", line_numbers: bool = True
 ) -> pd.DataFrame:
-    """Extra rows, each broken in exactly one way, labelled by ``dirty_kind``."""
+    """Extra rows, each broken in exactly one way, labelled by ``dirty_kind`` (text columns)."""
+    # Each kind: column -> what to write (a value, or a list cycled over the rows).
+    breaks = {
+        "missing_order_id": {"order_id": [None, "  "]},
+        "missing_customer_id": {"customer_id": [None, "  "]},
+        "unparsable_ordered_at": {"ordered_at": ["not a date", "2024-13-45"]},
+        "implausible_ordered_at": {"ordered_at": ["1900-01-01 00:00:00", "epoch"]},
+        "future_ordered_at": {"ordered_at": "2099-01-01 00:00:00"},
+        "invalid_amount": {"amount": ["n/a", "12.5.0"]},
+        "non_finite_amount": {"amount": ["NaN", "inf"]},
+        "unknown_currency": {"currency": "XTS"},
+        "implausible_amount": {"amount": ["123456789012345678901234567890", "1e308"]},
+        "invalid_discount": {"discount_amount": ["1,50", "-1"]},
+        "invalid_quantity": {"quantity": ["two", "1.5"]},
+        "invalid_line_number": {"line_number": ["1.5", "0"]},
+        "unknown_status": {"status": ["lost in transit"]},
+    }
     parts = []
     next_order = len(clean) * 10  # order ids far beyond the clean ones
     for kind in DIRTY_KINDS:
         count = int(round(getattr(shares, kind) * len(clean)))
+        if kind == "invalid_line_number" and not line_numbers:
+            count = 0  # the file has no line_number column to break
         if count == 0:
             continue
         rows = clean.iloc[rng.integers(0, len(clean), count)].copy()
@@ -198,24 +307,16 @@ def _dirty_rows(
             pass  # an exact copy of an existing line
         elif kind == "zero_amount":
             # A free extra line on an existing order: valid, but worth zero dollars.
-            rows["line_number"] = rows["line_number"] + 100 + np.arange(count)
-            rows["amount"] = 0.0
-            rows["discount_amount"] = 0.0
+            rows["line_number"] = (rows["line_number"].astype(int) + 100 + np.arange(count)).astype(str)
+            rows["amount"] = "0"
+            rows["discount_amount"] = "0"
         else:
-            rows["order_id"] = np.char.add(
-                f"X{id_prefix}", np.arange(next_order, next_order + count).astype(str)
-            )
-            next_order += count
-            if kind == "missing_customer_id":
-                rows["customer_id"] = np.where(np.arange(count) % 2 == 0, None, "  ")
-            elif kind == "negative_amount":
-                rows["amount"] = -rows["amount"].abs() - 1.0
-            elif kind == "unparsable_ordered_at":
-                rows["ordered_at"] = np.where(np.arange(count) % 2 == 0, "not a date", "2024-13-45")
-            elif kind == "future_ordered_at":
-                rows["ordered_at"] = "2099-01-01 00:00:00"
-            elif kind == "unknown_currency":
-                rows["currency"] = "XTS"
+            if kind != "missing_order_id":
+                rows["order_id"] = np.char.add(f"X{id_prefix}", np.arange(next_order, next_order + count).astype(str))
+                next_order += count
+            for column, value in breaks[kind].items():
+                values = value if isinstance(value, list) else [value]
+                rows[column] = [values[i % len(values)] for i in range(count)]
         rows["dirty_kind"] = kind
         parts.append(rows)
     if not parts:
@@ -223,28 +324,45 @@ def _dirty_rows(
     return pd.concat(parts, ignore_index=True)
 
 
+def _as_text(lines: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as the text a file holds (vectorised), so dirty rows can hold any text."""
+    text = lines.copy()
+    for column in TEXT_NUMBER_COLUMNS:
+        text[column] = lines[column].astype(str)
+    return text
+
+
 def generate_shop(config: ShopConfig) -> tuple[pd.DataFrame, dict]:
     """Order lines (clean and dirty, shuffled) and a truth dict describing them."""
     rng = np.random.default_rng(config.seed)
-    clean = _order_lines(rng, config)
-    dirty = _dirty_rows(rng, clean, config.dirty, config.id_prefix)
+    numeric = _order_lines(rng, config)
+    clean = _as_text(numeric)
+    dirty = _dirty_rows(rng, clean, config.dirty, config.id_prefix, config.line_numbers)
     lines = pd.concat([clean.assign(dirty_kind=None), dirty], ignore_index=True)
     lines = lines.iloc[rng.permutation(len(lines))].reset_index(drop=True)
+    # A purchase is an order netting to more than 0 (reversed statuses earn nothing).
+    earning = numeric["status"].isin(COMPLETED_SPELLINGS) & (numeric["amount"] > 0)
+    order_net = (numeric["amount"] - numeric["discount_amount"]).where(earning, 0.0).groupby(numeric["order_id"]).sum()
+    purchases = numeric[numeric["order_id"].isin(order_net.index[order_net > 0])]
     truth = {
         "config": {k: v for k, v in asdict(config).items() if k not in ("params", "dirty")},
         "true_params": asdict(config.params),
         "time_unit": "days",
         "money_unit": "USD",
         "clean_lines": int(len(clean)),
+        "credit_lines": int((numeric["amount"] < 0).sum()),
         "dirty_lines": {kind: int((dirty["dirty_kind"] == kind).sum()) for kind in DIRTY_KINDS},
         "raw_lines": int(len(lines)),
-        "customers_with_orders": int(clean["customer_id"].nunique()),
+        "purchase_orders": int(purchases["order_id"].nunique()),
+        "customers_with_orders": int(purchases["customer_id"].nunique()),
+        "customers_with_lines": int(numeric["customer_id"].nunique()),
     }
     return lines, truth
 
 
-def _write_lines(lines: pd.DataFrame, path: Path, fmt: str) -> None:
-    table = pa.Table.from_pandas(lines[OUTPUT_COLUMNS], preserve_index=False)
+def _write_lines(lines: pd.DataFrame, path: Path, fmt: str, line_numbers: bool = True) -> None:
+    columns = [c for c in OUTPUT_COLUMNS if line_numbers or c != "line_number"]
+    table = pa.Table.from_pandas(lines[columns], preserve_index=False)
     if fmt == "csv":
         pa_csv.write_csv(table, path)
     elif fmt == "parquet":
@@ -257,7 +375,7 @@ def write_shop(lines: pd.DataFrame, truth: dict, out_dir: Path, fmt: str = "csv"
     """Write ``orders.<fmt>`` and ``truth.json`` into out_dir; return the data file's path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"orders.{fmt}"
-    _write_lines(lines, path, fmt)
+    _write_lines(lines, path, fmt, truth["config"].get("line_numbers", True))
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return path
 
@@ -274,8 +392,8 @@ def write_chunked_shop(config: ShopConfig, out_dir: Path, chunk_customers: int, 
         size = min(chunk_customers, config.customers - chunk * chunk_customers)
         part = replace(config, customers=size, seed=config.seed + chunk, id_prefix=f"{chunk}-")
         lines, truth = generate_shop(part)
-        _write_lines(lines, out_dir / f"orders-{chunk:03d}.{fmt}", fmt)
-        for key in ("clean_lines", "raw_lines", "customers_with_orders"):
+        _write_lines(lines, out_dir / f"orders-{chunk:03d}.{fmt}", fmt, config.line_numbers)
+        for key in ("clean_lines", "credit_lines", "raw_lines", "customers_with_orders"):
             total[key] = total.get(key, 0) + truth[key]
         total.setdefault("dirty_lines", {})
         for kind, count in truth["dirty_lines"].items():

@@ -1,3 +1,6 @@
+import csv
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,8 +11,11 @@ from python_utils.synth import (
     ShopConfig,
     TrueParams,
     generate_shop,
+    seasonal_clock,
     simulate_purchase_times,
 )
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +34,22 @@ def test_other_seed_gives_other_data(shop):
     assert not other["amount"].equals(shop[0]["amount"])
 
 
+def test_dirty_kinds_are_the_seeds_reject_reasons():
+    """The reject_reasons seed is the one list: the generator breaks rows in each of its ways
+    (after_as_of_date depends on a var, not on a row), plus zero-amount lines, which are valid."""
+    with open(SEEDS / "reject_reasons.csv") as seed:
+        reasons = {row["reject_reason"] for row in csv.DictReader(seed)}
+    assert set(DIRTY_KINDS) - {"zero_amount"} == reasons - {"after_as_of_date"}
+
+
+def test_statuses_the_generator_writes_are_in_the_status_seed(shop):
+    with open(SEEDS / "order_statuses.csv") as seed:
+        spellings = {row["status_text"] for row in csv.DictReader(seed)}
+    written = set(shop[0].loc[shop[0]["dirty_kind"] != "unknown_status", "status"].str.lower())
+    assert written <= spellings
+    assert "lost in transit" not in spellings
+
+
 def test_dirty_row_shares_are_as_configured(shop):
     lines, truth = shop
     clean = truth["clean_lines"]
@@ -36,21 +58,47 @@ def test_dirty_row_shares_are_as_configured(shop):
     # ...and they are really in the data, detectable the way the dbt models detect them.
     customer = lines["customer_id"].fillna("").str.strip()
     assert (customer == "").sum() == truth["dirty_lines"]["missing_customer_id"]
-    assert (lines["amount"] < 0).sum() == truth["dirty_lines"]["negative_amount"]
     assert (lines["currency"] == "XTS").sum() == truth["dirty_lines"]["unknown_currency"]
     assert lines["ordered_at"].str.startswith("2099").sum() == truth["dirty_lines"]["future_ordered_at"]
     parsed = pd.to_datetime(lines["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S")
-    assert parsed.isna().sum() == truth["dirty_lines"]["unparsable_ordered_at"]
-    duplicates = lines.duplicated(["order_id", "line_number"]).sum()
+    assert parsed.isna().sum() == truth["dirty_lines"]["unparsable_ordered_at"] + (lines["ordered_at"] == "epoch").sum()
+    has_order = lines["order_id"].fillna("").str.strip() != ""
+    assert (~has_order).sum() == truth["dirty_lines"]["missing_order_id"]
+    duplicates = lines[has_order].duplicated(["order_id", "line_number"]).sum()
     assert duplicates == truth["dirty_lines"]["duplicate_line"]
     assert len(lines) == clean + sum(truth["dirty_lines"].values())
 
 
+def test_returns_arrive_as_negative_credit_lines_after_their_order(shop):
+    lines, truth = shop
+    amount = pd.to_numeric(lines["amount"], errors="coerce")
+    credits = lines[(amount < 0) & lines["dirty_kind"].isna()]
+    assert len(credits) == truth["credit_lines"] > 0
+    assert credits["order_id"].str.startswith("R").all()
+    originals = lines[lines["dirty_kind"].isna()].set_index("order_id")["ordered_at"]
+    original_at = pd.to_datetime(originals.groupby(level=0).min().reindex("O" + credits["order_id"].str[1:]).to_numpy())
+    assert (pd.to_datetime(credits["ordered_at"]).to_numpy() > original_at).all()
+
+
 def test_zero_shares_give_clean_data():
     none = DirtyShares(**{kind: 0.0 for kind in DIRTY_KINDS})
-    lines, truth = generate_shop(ShopConfig(customers=500, seed=1, dirty=none))
+    lines, truth = generate_shop(ShopConfig(customers=500, seed=1, dirty=none, credit_share=0.0))
     assert len(lines) == truth["clean_lines"]
-    assert (lines["amount"] > 0).all()
+    assert (pd.to_numeric(lines["amount"]) > 0).all()
+
+
+def test_seasonality_puts_a_december_peak_in_calendar_time():
+    flat, _ = generate_shop(ShopConfig(customers=4_000, seed=3))
+    peaked, _ = generate_shop(ShopConfig(customers=4_000, seed=3, seasonality=2.0))
+
+    def december_share(lines):
+        month = pd.to_datetime(lines["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S").dt.month
+        return (month == 12).mean()
+
+    assert december_share(flat) == pytest.approx(1 / 12, abs=0.02)
+    assert december_share(peaked) > 2 * december_share(flat)
+    calendar, operational = seasonal_clock("2023-01-01", 365, 2.0)
+    assert operational[-1] == pytest.approx(365, rel=0.01)  # the same purchases per year on average
 
 
 def test_purchase_process_matches_bgnbd_expectation():

@@ -8,11 +8,11 @@
 
     The summary at as_of_date itself is customer_rfm, built by the same macro. -#}
 
-{%- set horizon = var('horizon_days') | int -%}
+{%- set horizon = clv_var('horizon_days') -%}
 
 {{ customer_snapshots(
     {'calibration': horizon, 'training': 2 * horizon},
-    purchase_days=ref('int_customer_purchase_days'),
-    customers=ref('dim_customers'),
+    order_days=ref('int_customer_order_days'),
+    customers=ref('int_customers'),
     as_of=ref('int_as_of_date'),
 ) }}

@@ -22,7 +22,7 @@ as_of as (
     select
         coalesce({{ as_of_date_var() }}, latest_order_date) as as_of_date,
         latest_order_date,
-        {{ var('horizon_days') }} as horizon_days
+        {{ clv_var('horizon_days') }} as horizon_days
 
     from latest_valid
 

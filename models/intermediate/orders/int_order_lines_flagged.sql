@@ -1,5 +1,13 @@
 {#- Every staged line with the first rule it breaks (null when it breaks none), before the
-    as_of_date cut-off, which int_as_of_date needs to find its default. -#}
+    as_of_date cut-off, which int_as_of_date needs to find its default. The rules and their
+    order are the reject_reasons seed.
+
+    Line identity: a line without a line number is numbered after the order's given numbers,
+    in the order of its content (not of the file), so the result never depends on row order.
+    Exact repeats of a row share a number, which makes the later copies duplicate_line. -#}
+
+{%- set row_content = ['customer_id', 'ordered_at_text', 'product_id', 'amount_text', 'discount_amount_text',
+    'quantity_text', 'status_text', 'currency', 'channel', 'region', 'payment_method'] -%}
 
 with
 
@@ -15,27 +23,66 @@ currency_rates as (
 
 ),
 
+order_statuses as (
+
+    select * from {{ ref('order_statuses') }}
+
+),
+
 checked as (
 
     select
         order_lines.*,
         currency_rates.usd_per_unit,
+        order_statuses.status,
+        order_statuses.earns_revenue,
         case
             when order_lines.order_id is null then 'missing_order_id'
             when order_lines.customer_id is null then 'missing_customer_id'
             when order_lines.ordered_at is null then 'unparsable_ordered_at'
-            when order_lines.ordered_at > {{ dbt.current_timestamp() }} then 'future_ordered_at'
-            when order_lines.amount is null then 'invalid_amount'
-            when order_lines.amount < 0 then 'negative_amount'
-            when currency_rates.currency_code is null then 'unknown_currency'
             when
-                order_lines.discount_amount < 0
-                or order_lines.discount_amount > order_lines.amount then 'invalid_discount'
+                order_lines.ordered_at < cast({{ sql_literal(clv_var('min_order_date')) }} as {{ dbt.type_timestamp() }})
+                then 'implausible_ordered_at'
+            when order_lines.ordered_at > {{ run_started_at_utc() }} then 'future_ordered_at'
+            when order_lines.amount is null then 'invalid_amount'
+            when not {{ is_finite('order_lines.amount') }} then 'non_finite_amount'
+            when currency_rates.currency_code is null then 'unknown_currency'
+            when abs(order_lines.amount * currency_rates.usd_per_unit) > {{ clv_var('max_line_amount') }}
+                then 'implausible_amount'
+            when
+                not {{ is_finite('order_lines.discount_amount') }}
+                or order_lines.discount_amount < 0
+                or order_lines.discount_amount > abs(order_lines.amount) then 'invalid_discount'
+            when order_lines.quantity is null then 'invalid_quantity'
+            when
+                order_lines.line_number_text is not null
+                and coalesce(order_lines.given_line_number, 0) < 1 then 'invalid_line_number'
+            when order_statuses.status is null then 'unknown_status'
         end as rule_broken
 
     from order_lines
     left join currency_rates
         on order_lines.currency = currency_rates.currency_code
+    left join order_statuses
+        on order_lines.status_text = order_statuses.status_text
+
+),
+
+numbered as (
+
+    select
+        *,
+        line_number_text is null as is_line_number_derived,
+        cast(coalesce(
+            given_line_number,
+            coalesce(max(given_line_number) over (partition by order_id), 0)
+            + dense_rank() over (
+                partition by order_id, line_number_text is null
+                order by {{ row_content | join(', ') }}
+            )
+        ) as {{ dbt.type_int() }}) as line_number
+
+    from checked
 
 ),
 
@@ -48,12 +95,10 @@ ranked as (
             partition by order_id, line_number
             order by
                 case when rule_broken is null then 0 else 1 end,
-                ordered_at_text,
-                amount_text,
-                customer_id
+                {{ row_content | join(', ') }}
         ) as line_copy_number
 
-    from checked
+    from numbered
 
 ),
 

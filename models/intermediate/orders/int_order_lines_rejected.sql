@@ -29,8 +29,10 @@ rejected as (
         flagged.ordered_at_text,
         flagged.amount_text,
         flagged.currency,
-        flagged.discount_amount,
-        flagged.status,
+        flagged.discount_amount_text,
+        flagged.quantity_text,
+        flagged.line_number_text,
+        flagged.status_text,
         as_of.as_of_date
 
     from flagged

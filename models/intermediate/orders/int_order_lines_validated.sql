@@ -1,4 +1,12 @@
-{#- Order lines that pass every rule and fall on or before as_of_date, in US dollars. -#}
+{#- Order lines that pass every rule and fall on or before as_of_date, in US dollars, with
+    their net revenue and whether their order is a purchase.
+
+    Net revenue: a positive line earns amount - discount when its status earns revenue
+    (order_statuses seed), else 0. A negative line is a return or credit of that customer: it
+    always counts, amount + discount (a discounted item refunds less), on its own date.
+    A purchase is an order whose lines net to more than 0: credit notes, fully returned or
+    cancelled orders and zero-value orders are not purchases (no purchase day, no order
+    count), though their net revenue still counts. -#}
 
 with
 
@@ -14,11 +22,12 @@ as_of as (
 
 ),
 
-validated as (
+valued as (
 
     select
         flagged.order_id,
         flagged.line_number,
+        flagged.is_line_number_derived,
         flagged.customer_id,
         flagged.ordered_at,
         cast(flagged.ordered_at as date) as order_date,
@@ -27,6 +36,14 @@ validated as (
         flagged.currency,
         flagged.amount * flagged.usd_per_unit as gross_amount,
         flagged.discount_amount * flagged.usd_per_unit as discount_amount,
+        case
+            when flagged.amount < 0 then (flagged.amount + flagged.discount_amount) * flagged.usd_per_unit
+            when flagged.earns_revenue then (flagged.amount - flagged.discount_amount) * flagged.usd_per_unit
+            else 0
+        end as net_amount,
+        flagged.amount < 0 as is_credit,
+        flagged.amount > 0 and not flagged.earns_revenue as is_reversed,
+        flagged.amount = 0 as is_zero_amount,
         flagged.status,
         flagged.channel,
         flagged.region,
@@ -37,6 +54,16 @@ validated as (
     where
         flagged.reject_reason is null
         and cast(flagged.ordered_at as date) <= as_of.as_of_date
+
+),
+
+validated as (
+
+    select
+        *,
+        sum(net_amount) over (partition by order_id) > 0 as is_purchase
+
+    from valued
 
 )
 

@@ -18,8 +18,8 @@ scoring as (
 
     {{ customer_snapshots(
         {'scoring': 0},
-        purchase_days=ref('int_customer_purchase_days'),
-        customers=ref('dim_customers'),
+        order_days=ref('int_customer_order_days'),
+        customers=ref('int_customers'),
         as_of=ref('int_as_of_date'),
     ) | indent(4) }}
 
@@ -67,6 +67,8 @@ final as (
         scored.avg_order_value,
         scored.discount_share,
         scored.first_purchase_value,
+        scored.returned_amount,
+        scored.return_share,
         scored.revenue_last_horizon,
         scored.purchases_last_horizon,
         scored.acquisition_channel,

@@ -1,10 +1,12 @@
-{#- One row per customer with at least one valid order line up to as_of_date. -#}
+{#- One row per customer with at least one kept order line up to as_of_date. A customer with
+    only credits (returns of purchases before the data) is here with its net revenue and no
+    purchase dates; customer_rfm and the CLV models leave such customers out. -#}
 
 with
 
-sales as (
+customers as (
 
-    select * from {{ ref('fct_sales') }}
+    select * from {{ ref('int_customers') }}
 
 ),
 
@@ -14,60 +16,27 @@ as_of as (
 
 ),
 
-first_lines as (
-
-    -- The customer's first order line decides acquisition channel and region.
-    select
-        customer_id,
-        channel as acquisition_channel,
-        region,
-        payment_method as first_payment_method,
-        row_number() over (
-            partition by customer_id order by ordered_at, order_id, line_number
-        ) as line_rank
-
-    from sales
-
-),
-
-totals as (
+dimension as (
 
     select
-        customer_id,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date,
-        count(distinct order_id) as order_count,
-        count(distinct order_date) as purchase_days,
-        sum(net_amount) as total_net_revenue
-
-    from sales
-    group by 1
-
-),
-
-customers as (
-
-    select
-        totals.customer_id,
-        totals.first_order_date,
-        totals.last_order_date,
-        first_lines.acquisition_channel,
-        first_lines.region,
-        first_lines.first_payment_method,
-        {{ dbt.cast('totals.order_count', dbt.type_int()) }} as order_count,
-        {{ dbt.cast('totals.purchase_days', dbt.type_int()) }} as purchase_days,
-        totals.total_net_revenue,
-        {{ days_between('totals.first_order_date', 'as_of.as_of_date') }} as tenure_days,
-        totals.purchase_days > 1 as is_repeat_buyer,
+        customers.customer_id,
+        customers.first_order_date,
+        customers.last_order_date,
+        customers.acquisition_channel,
+        customers.region,
+        customers.first_payment_method,
+        customers.order_count,
+        customers.purchase_days,
+        customers.total_net_revenue,
+        customers.returned_amount,
+        {{ days_between('customers.first_order_date', 'as_of.as_of_date') }} as tenure_days,
+        customers.purchase_days > 1 as is_repeat_buyer,
+        customers.purchase_days > 0 as has_purchase,
         as_of.as_of_date
 
-    from totals
-    inner join first_lines
-        on
-            totals.customer_id = first_lines.customer_id
-            and first_lines.line_rank = 1
+    from customers
     cross join as_of
 
 )
 
-select * from customers
+select * from dimension

@@ -1,23 +1,29 @@
-{#- One row per valid order line up to as_of_date, money in US dollars.
+{#- One row per kept order line up to as_of_date, money in US dollars: sales, returns and
+    credits (negative net_amount), with whether the line's order is a purchase.
 
-    Incremental for scheduled runs: only lines on or after the latest order date already
-    loaded are merged in (delete+insert on order_line_id, so late lines of that day and
-    re-sent lines replace their old copy). A point-in-time run (as_of_date var set) is a full
-    rebuild, so an earlier as_of_date never keeps later lines. -#}
+    Incremental for scheduled runs (macros/incremental.sql): the last
+    incremental_lookback_days are rewritten from the input on every run, so late edits there
+    are picked up; if older lines differ from the input (another source, deleted or edited
+    old lines) or the input's latest date went backwards, the whole table is rewritten and the
+    log says why. A point-in-time run (as_of_date var set) is always a full rebuild. -#}
+{%- set fingerprint_columns = ['order_id', 'line_number', 'customer_id', 'ordered_at', 'gross_amount',
+    'discount_amount', 'net_amount', 'status', 'is_purchase'] -%}
+{%- set input_relation = ref('int_order_lines_validated') -%}
 {{ config(
     materialized='table' if var('as_of_date') else 'incremental',
-    unique_key='order_line_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy='append',
     on_schema_change='fail',
+    pre_hook="{{ incremental_clear(ref('int_order_lines_validated'), " ~ fingerprint_columns | tojson ~ ") }}",
 ) }}
+{%- set plan = incremental_refresh_plan(input_relation, fingerprint_columns) %}
 
 with
 
 validated as (
 
-    select * from {{ ref('int_order_lines_validated') }}
-    {% if is_incremental() %}
-        where order_date >= (select max(order_date) from {{ this }})
+    select * from {{ input_relation }}
+    {% if plan.mode == 'window' %}
+        where order_date >= cast({{ sql_literal(plan.since) }} as date)
     {% endif %}
 
 ),
@@ -29,6 +35,7 @@ sales as (
             as order_line_id,
         order_id,
         line_number,
+        is_line_number_derived,
         customer_id,
         ordered_at,
         order_date,
@@ -37,13 +44,11 @@ sales as (
         currency,
         gross_amount,
         discount_amount,
-        -- Returned, refunded and cancelled lines keep their purchase but earn nothing.
-        case
-            when status in ('returned', 'refunded', 'cancelled') then 0
-            else gross_amount - discount_amount
-        end as net_amount,
-        status in ('returned', 'refunded', 'cancelled') as is_reversed,
-        gross_amount = 0 as is_zero_amount,
+        net_amount,
+        is_purchase,
+        is_credit,
+        is_reversed,
+        is_zero_amount,
         status,
         channel,
         region,

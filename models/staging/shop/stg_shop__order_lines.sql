@@ -1,6 +1,7 @@
 {#- Types and renames the raw order lines. Nothing is dropped here: every raw row goes on to
     validation, which keeps it or quarantines it with a reason. Optional columns the raw data
-    lacks become nulls. -#}
+    lacks take their documented default; a value that is present but does not parse becomes
+    null (and is quarantined in validation), never a silent default. -#}
 {%- set available = source_columns(source('shop', 'orders')) -%}
 
 with
@@ -36,17 +37,26 @@ renamed as (
 
     select
         order_id,
-        coalesce({{ parse_text('line_number_text', dbt.type_int()) }}, 1) as line_number,
+        line_number_text,
+        {{ parse_whole_number('line_number_text') }} as given_line_number,
         customer_id,
         ordered_at_text,
-        {{ parse_text('ordered_at_text', dbt.type_timestamp()) }} as ordered_at,
+        {{ to_utc_timestamp('ordered_at_text') }} as ordered_at,
         amount_text,
         {{ parse_text('amount_text', 'double') }} as amount,
-        upper(coalesce(currency_text, '{{ var("default_currency") }}')) as currency,
-        coalesce({{ parse_text('discount_amount_text', 'double') }}, 0) as discount_amount,
-        coalesce({{ parse_text('quantity_text', dbt.type_int()) }}, 1) as quantity,
+        upper(coalesce(currency_text, {{ sql_literal(clv_var('default_currency')) }})) as currency,
+        discount_amount_text,
+        case
+            when discount_amount_text is null then 0
+            else {{ parse_text('discount_amount_text', 'double') }}
+        end as discount_amount,
+        quantity_text,
+        case
+            when quantity_text is null then 1
+            else {{ parse_whole_number('quantity_text') }}
+        end as quantity,
         product_id,
-        lower(coalesce(status_text, 'completed')) as status,
+        lower(coalesce(status_text, 'completed')) as status_text,
         lower(coalesce(channel_text, 'unknown')) as channel,
         lower(coalesce(region_text, 'unknown')) as region,
         lower(coalesce(payment_method_text, 'unknown')) as payment_method

@@ -1,0 +1,239 @@
+{#- The input contract: every var that reaches SQL is validated here and enters SQL only
+    through clv_var() (typed) and sql_literal() (quoted). check_inputs() runs before any model
+    (on-run-start) and stops the build with one message that names the problem. -#}
+
+{#- A var's value, checked and typed; a compiler error names the var, its value and what is
+    expected. -#}
+{% macro clv_var(name) %}
+    {%- set value = var(name) -%}
+    {%- set re = modules.re -%}
+    {%- set date_vars = ['as_of_date', 'min_order_date'] -%}
+    {%- set int_ranges = {
+        'horizon_days': (7, 3650),
+        'incremental_lookback_days': (0, 3650),
+        'random_seed': (0, 2147483647),
+        'xgboost_sample_size': (100, 100000000),
+        'segmentation_k_min': (1, 50),
+        'segmentation_k_max': (1, 50),
+        'segmentation_sample_size': (10, 100000000),
+        'silhouette_sample_size': (10, 100000000),
+    } -%}
+    {%- set share_vars = ['discount_rate', 'clv_tier_high_share', 'clv_tier_low_share',
+        'clv_interval_coverage', 'clv_max_aggregate_error', 'clv_selection_max_aggregate_error'] -%}
+    {%- set identifier_vars = ['raw_database', 'raw_schema', 'raw_orders_table'] -%}
+    {%- set problem = none -%}
+
+    {%- if name in date_vars -%}
+        {%- if value is none and name == 'as_of_date' -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- set text = value | string | trim -%}
+        {%- if not re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
+            {%- set problem = 'a date written YYYY-MM-DD' -%}
+        {%- else -%}
+            {%- set year, month, day = text[:4] | int, text[5:7] | int, text[8:10] | int -%}
+            {%- set leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) -%}
+            {%- set month_days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+            {%- if not (1 <= month <= 12 and 1 <= day <= month_days[month - 1]) -%}
+                {%- set problem = 'a real calendar date YYYY-MM-DD' -%}
+            {%- else -%}
+                {{ return(text) }}
+            {%- endif -%}
+        {%- endif -%}
+
+    {%- elif name in int_ranges -%}
+        {%- set low, high = int_ranges[name] -%}
+        {%- set text = value | string | trim -%}
+        {%- if value is boolean or not re.fullmatch('[0-9]+', text) or not (low <= text | int <= high) -%}
+            {%- set problem = 'a whole number from ' ~ low ~ ' to ' ~ high -%}
+        {%- else -%}
+            {{ return(text | int) }}
+        {%- endif -%}
+
+    {%- elif name in share_vars or name == 'max_line_amount' -%}
+        {%- set text = value | string | trim -%}
+        {%- set number = text | float(-1) -%}
+        {%- set is_number = value is not boolean and re.fullmatch('[0-9]+([.][0-9]*)?([eE][+-]?[0-9]+)?', text) -%}
+        {%- if name == 'max_line_amount' and not (is_number and number > 0) -%}
+            {%- set problem = 'a positive amount in US dollars' -%}
+        {%- elif name != 'max_line_amount' and not (is_number and 0 <= number < 1) -%}
+            {%- set problem = 'a fraction from 0 to below 1' -%}
+        {%- else -%}
+            {{ return(number) }}
+        {%- endif -%}
+
+    {%- elif name in identifier_vars -%}
+        {%- if value is none and name == 'raw_database' -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- if not re.fullmatch('[A-Za-z_][A-Za-z0-9_$]*', value | string) -%}
+            {%- set problem = 'a plain identifier (letters, digits, _ and $)' -%}
+        {%- else -%}
+            {{ return(value | string) }}
+        {%- endif -%}
+
+    {%- elif name == 'default_currency' -%}
+        {%- if not re.fullmatch('[A-Za-z]{3}', value | string) -%}
+            {%- set problem = 'a three-letter ISO currency code' -%}
+        {%- else -%}
+            {{ return(value | string | upper) }}
+        {%- endif -%}
+
+    {%- elif name == 'source_timezone' -%}
+        {%- if (value | string) not in modules.pytz.all_timezones_set -%}
+            {%- set problem = "an IANA time zone name such as 'UTC' or 'Europe/Berlin'" -%}
+        {%- else -%}
+            {{ return(value | string) }}
+        {%- endif -%}
+
+    {%- elif name == 'orders_encoding' -%}
+        {%- if (value | string | lower) not in ['utf-8', 'utf-16', 'latin-1'] -%}
+            {%- set problem = 'one of utf-8, utf-16, latin-1' -%}
+        {%- else -%}
+            {{ return(value | string | lower) }}
+        {%- endif -%}
+
+    {%- elif name == 'transactions_path' -%}
+        {%- set text = value | string -%}
+        {%- if orders_file_format(text) is none -%}
+            {%- set problem = 'a file or glob ending in .csv, .tsv, .txt or .parquet (any case, .gz allowed for text)' -%}
+        {%- else -%}
+            {{ return(text) }}
+        {%- endif -%}
+
+    {%- elif name == 'segmentation_features' -%}
+        {%- set allowed = ['days_since_last_order', 'frequency', 'recency_days', 't_days', 'total_net_revenue',
+            'monetary_value', 'avg_order_value', 'discount_share', 'order_count', 'return_share'] -%}
+        {%- if value is string or value is not iterable or not value or (value | reject('in', allowed) | list) -%}
+            {%- set problem = 'a list of customer_rfm columns from: ' ~ allowed | join(', ') -%}
+        {%- else -%}
+            {{ return(value | list) }}
+        {%- endif -%}
+
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("clv_var: no rule for var '" ~ name ~ "'") }}
+    {%- endif -%}
+
+    {{ exceptions.raise_compiler_error("var '" ~ name ~ "' is " ~ value | string | tojson ~ ": expected " ~ problem) }}
+{% endmacro %}
+
+
+{#- Text as a SQL string literal (quotes doubled): how any text input enters SQL. -#}
+{% macro sql_literal(text) %}
+    {{- "'" ~ (text | string | replace("'", "''")) ~ "'" -}}
+{% endmacro %}
+
+
+{#- 'csv' or 'parquet' from a path's extension in any case (compressed text allowed), else none. -#}
+{% macro orders_file_format(path) %}
+    {%- set lowered = path | lower -%}
+    {%- set text = lowered[:-3] if lowered.endswith('.gz') else (lowered[:-4] if lowered.endswith('.zst') else lowered) -%}
+    {%- if lowered.endswith('.parquet') -%}
+        {{ return('parquet') }}
+    {%- elif text.endswith(('.csv', '.tsv', '.txt')) -%}
+        {{ return('csv') }}
+    {%- endif -%}
+    {{ return(none) }}
+{% endmacro %}
+
+
+{#- Columns the raw orders must have, and the vars every build reads. -#}
+{% macro required_order_columns() %}
+    {{ return(['order_id', 'customer_id', 'ordered_at', 'amount']) }}
+{% endmacro %}
+
+{% macro checked_vars() %}
+    {{ return(['transactions_path', 'as_of_date', 'min_order_date', 'horizon_days', 'incremental_lookback_days',
+        'source_timezone', 'orders_encoding', 'max_line_amount', 'default_currency', 'raw_database',
+        'raw_schema', 'raw_orders_table', 'random_seed', 'xgboost_sample_size', 'segmentation_k_min',
+        'segmentation_k_max', 'segmentation_sample_size', 'silhouette_sample_size', 'segmentation_features',
+        'discount_rate', 'clv_tier_high_share', 'clv_tier_low_share', 'clv_interval_coverage',
+        'clv_max_aggregate_error', 'clv_selection_max_aggregate_error']) }}
+{% endmacro %}
+
+
+{#- on-run-start: every var, then the raw orders themselves (the file or table exists, has the
+    required columns and at least one row). Stops the build before any model runs. -#}
+{% macro check_inputs() %}
+    {%- if not execute or flags.WHICH not in ('build', 'run', 'test', 'seed', 'compile', 'show') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- for name in checked_vars() -%}
+        {%- do clv_var(name) -%}
+    {%- endfor -%}
+    {%- if clv_var('segmentation_k_min') > clv_var('segmentation_k_max') -%}
+        {{ exceptions.raise_compiler_error("var 'segmentation_k_min' is above 'segmentation_k_max'") }}
+    {%- endif -%}
+    {%- if flags.WHICH == 'seed' -%}
+        {{ return('') }}
+    {%- endif -%}
+
+    {%- set source_node = graph.sources.values() | selectattr('source_name', 'equalto', 'shop') | first -%}
+    {%- if target.type == 'duckdb' -%}
+        {%- set path = clv_var('transactions_path') -%}
+        {%- set where = "transactions_path " ~ path | tojson -%}
+        {%- set matches = run_query("select count(*) from glob(" ~ sql_literal(path) ~ ")").columns[0].values()[0] -%}
+        {%- if matches == 0 -%}
+            {{ exceptions.raise_compiler_error(where ~ " matches no file (paths are relative to " ~ modules.os.getcwd() ~ ")") }}
+        {%- endif -%}
+        {%- set relation = source_node.config.meta.external_location -%}
+    {%- else -%}
+        {%- set relation = adapter.get_relation(source_node.database, source_node.schema, source_node.identifier) -%}
+        {%- set where = "raw orders table " ~ source_node.database ~ "." ~ source_node.schema ~ "." ~ source_node.identifier -%}
+        {%- if relation is none -%}
+            {{ exceptions.raise_compiler_error(where ~ " does not exist (vars raw_database, raw_schema, raw_orders_table)") }}
+        {%- endif -%}
+    {%- endif -%}
+
+    {%- set probe = none -%}
+    {%- set probe = run_query("select * from " ~ relation ~ " limit 1") -%}
+    {%- set found = probe.column_names | map('lower') | list -%}
+    {%- if found == ['column0'] -%}
+        {{ exceptions.raise_compiler_error(where ~ " is empty: no header line and no rows") }}
+    {%- endif -%}
+    {%- set missing = required_order_columns() | reject('in', found) | list -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(where ~ " lacks required column(s) " ~ missing | join(', ')
+            ~ "; found: " ~ found | join(', ')
+            ~ (" (one column only: is the delimiter unusual? DuckDB sniffs , ; | and tab)" if found | length == 1 else "")) }}
+    {%- endif -%}
+    {%- if probe.rows | length == 0 -%}
+        {{ exceptions.raise_compiler_error(where ~ " has a header but no rows; columns found: " ~ found | join(', ')) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#- on-run-end: how much of the raw input was quarantined, by reason, after every build. -#}
+{% macro report_quarantine(results) %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set built = results | selectattr('node.name', 'equalto', 'int_order_lines_rejected')
+        | selectattr('status', 'equalto', 'success') | list -%}
+    {%- if not built -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set rejected = model_relation('int_order_lines_rejected') -%}
+    {%- set flagged = model_relation('int_order_lines_flagged') -%}
+    {%- set counts = run_query(
+        "select reject_reason, count(*) from " ~ rejected ~ " group by 1 order by 2 desc, 1"
+    ) -%}
+    {%- set raw_rows = run_query("select count(*) from " ~ flagged).columns[0].values()[0] -%}
+    {%- set quarantined = counts.columns[1].values() | sum -%}
+    {%- set share = (100.0 * quarantined / raw_rows) if raw_rows else 0 -%}
+    {%- set parts = [] -%}
+    {%- for row in counts.rows -%}
+        {%- do parts.append(row[0] ~ " " ~ row[1]) -%}
+    {%- endfor -%}
+    {{ log("Quarantine: " ~ quarantined ~ " of " ~ raw_rows ~ " raw rows (" ~ "%.2f" | format(share) ~ "%)"
+        ~ (": " ~ parts | join(", ") if parts else "") ~ ". Rows: intermediate.int_order_lines_rejected", info=true) }}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#- The relation a model of this project was built as (for hooks, where ref() cannot be used). -#}
+{% macro model_relation(model_name) %}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] -%}
+    {{ return(adapter.get_relation(node.database, node.schema, node.alias)) }}
+{% endmacro %}

@@ -32,7 +32,7 @@ RESULTS = REPO / "benchmarks" / "results.json"
 # and Gamma-Gamma fit seconds clv_model_fits records (the two run side by side, so the longer
 # one) and the seconds of python_utils.btyd.predict_btyd (what clv_predictions calls) on the
 # same customers, they are "our RFM + BTYD part", compared with the reference route.
-RFM_NODES = ("model.int_customer_purchase_days", "model.customer_rfm")
+RFM_NODES = ("model.int_customer_order_days", "model.customer_rfm")
 SEED = 42
 
 
@@ -106,7 +106,8 @@ def warehouse_facts(db: Path, export_to: Path) -> dict:
             "select frequency, recency_days, t_days, monetary_value from marts.customer_rfm"
         ).df()
         fit_seconds = dict(con.execute("select model_name, fit_seconds from ml.clv_model_fits").fetchall())
-        clean = "select customer_id, order_date, net_amount from marts.fct_sales"
+        # Purchases only, as a lifetimes user would feed it (credit days are not purchase days).
+        clean = "select customer_id, order_date, net_amount from marts.fct_sales where is_purchase"
         con.execute(f"copy ({clean}) to '{export_to}' (format parquet)")
         (raw_lines,) = con.execute(
             "select (select count(*) from marts.fct_sales)"

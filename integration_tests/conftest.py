@@ -18,9 +18,15 @@ REPO = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
-def run_dbt(command: str, workdir: Path, db_path: Path, variables: dict, *extra: str) -> None:
-    """Run a dbt command against db_path, failing the test with dbt's output if it fails."""
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db_path)}
+SQL_LAYER = ("--exclude", "path:models/ml", "path:tests/ml")  # everything up to the marts
+NO_TESTS = ("--exclude-resource-type", "test", "unit_test")  # with `build`: seeds and models only
+
+
+def invoke_dbt(
+    command: str, workdir: Path, db_path: Path, variables: dict, *extra: str, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run a dbt command against db_path and return the finished process (output in stdout)."""
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db_path), **(env or {})}
     args = [
         DBT, command,
         "--project-dir", str(REPO),
@@ -29,9 +35,17 @@ def run_dbt(command: str, workdir: Path, db_path: Path, variables: dict, *extra:
         "--vars", json.dumps(variables),
         *extra,
     ]  # fmt: skip
-    done = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
+    return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
+
+
+def run_dbt(
+    command: str, workdir: Path, db_path: Path, variables: dict, *extra: str, env: dict | None = None
+) -> str:
+    """Run a dbt command against db_path, failing the test with dbt's output if it fails."""
+    done = invoke_dbt(command, workdir, db_path, variables, *extra, env=env)
     if done.returncode != 0:
         pytest.fail(f"dbt {command} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
+    return done.stdout
 
 
 def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:

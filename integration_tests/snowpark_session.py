@@ -41,10 +41,20 @@ class FakeConfig:
 class FakeDbt:
     """The `dbt` object a Python model receives: ref() and config."""
 
+    # One Snowpark DataFrame per (session, table), reused by every ref: the local session
+    # converts a pandas frame cell by cell, about 30 s per 20,000-row table.
+    created: dict[tuple[int, str, int], object] = {}
+
     def __init__(self, session, tables: dict[str, pd.DataFrame], config: dict):
         self.session, self.tables, self.config = session, tables, FakeConfig(config)
 
     def ref(self, name: str):
+        key = (id(self.session), name, id(self.tables[name]))
+        if key not in self.created:
+            self.created[key] = self.create(name)
+        return self.created[key]
+
+    def create(self, name: str):
         frame = self.tables[name].copy()
         for column in frame.columns:  # Snowpark cannot take pandas' nullable-integer NA
             if pd.api.types.is_extension_array_dtype(frame[column]) and pd.api.types.is_numeric_dtype(

@@ -25,3 +25,11 @@
 {% macro run_started_at_utc() %}
     cast({{ sql_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S')) }} as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+
+
+{#- Sum of a money expression, exact: each value to 6 decimals, added as a decimal. Float sums
+    depend on the order rows are added in (parallel aggregation), so the same data could give
+    totals differing in the last bits, and an order of +10.1 and -10.1 could net above 0. -#}
+{% macro sum_money(expression) %}
+    cast(sum(cast({{ expression }} as decimal(38, 6))) as double)
+{%- endmacro %}

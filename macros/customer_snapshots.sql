@@ -19,7 +19,8 @@
 {% macro customer_snapshots(snapshots, order_days, customers, as_of) %}
 
 {%- set horizon = clv_var('horizon_days') -%}
-{#- measure: (aggregate, which days of the snapshot it reads, value on such a day).
+{#- measure: (aggregate, which days of the snapshot it reads, value on such a day); 'money'
+    is an exact sum (sum_money).
     history = on or before the snapshot; last_horizon = the horizon_days up to it;
     target = the horizon_days after it. -#}
 {%- set measures = {
@@ -28,16 +29,16 @@
     'second_order_date': ('min', 'history', 'case when is_purchase_day and not is_first_purchase_day then order_date end'),
     'purchase_days': ('sum', 'history', 'case when is_purchase_day then 1 else 0 end'),
     'order_count': ('sum', 'history', 'order_count'),
-    'total_net_revenue': ('sum', 'history', 'net_amount'),
-    'purchase_amount': ('sum', 'history', 'purchase_amount'),
-    'first_purchase_value': ('sum', 'history', 'case when is_first_purchase_day then purchase_amount else 0 end'),
-    'returned_amount': ('sum', 'history', '-credit_amount'),
-    'gross_amount': ('sum', 'history', 'gross_amount'),
-    'discount_amount': ('sum', 'history', 'discount_amount'),
-    'revenue_last_horizon': ('sum', 'last_horizon', 'net_amount'),
+    'total_net_revenue': ('money', 'history', 'net_amount'),
+    'purchase_amount': ('money', 'history', 'purchase_amount'),
+    'first_purchase_value': ('money', 'history', 'case when is_first_purchase_day then purchase_amount else 0 end'),
+    'returned_amount': ('money', 'history', '-credit_amount'),
+    'gross_amount': ('money', 'history', 'gross_amount'),
+    'discount_amount': ('money', 'history', 'discount_amount'),
+    'revenue_last_horizon': ('money', 'last_horizon', 'net_amount'),
     'purchases_last_horizon': ('sum', 'last_horizon', 'case when is_purchase_day then 1 else 0 end'),
     'target_purchases': ('sum', 'target', 'case when is_purchase_day then 1 else 0 end'),
-    'target_revenue': ('sum', 'target', 'net_amount'),
+    'target_revenue': ('money', 'target', 'net_amount'),
 } -%}
 
 with
@@ -110,9 +111,13 @@ summarised as (
         {% for name, days_back in snapshots.items() -%}
             {%- for measure, (aggregate, window, value) in measures.items() %}
                 {%- if window != 'target' or days_back >= horizon %}
-                {{ aggregate }}(case when {{ name }}__{{ window }} then {{ value }}
-                    {%- if aggregate == 'sum' %} else 0{% endif %} end)
+                {%- set when_in_window = 'case when ' ~ name ~ '__' ~ window ~ ' then ' ~ value %}
+                {%- if aggregate == 'money' %}
+                {{ sum_money(when_in_window ~ ' else 0 end') }} as {{ name }}__{{ measure }},
+                {%- else %}
+                {{ aggregate }}({{ when_in_window }}{% if aggregate == 'sum' %} else 0{% endif %} end)
                 as {{ name }}__{{ measure }},
+                {%- endif %}
                 {%- endif %}
             {%- endfor %}
         {% endfor -%}

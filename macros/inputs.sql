@@ -54,8 +54,8 @@
         {%- set text = value | string | trim -%}
         {%- set number = text | float(-1) -%}
         {%- set is_number = value is not boolean and re.fullmatch('[0-9]+([.][0-9]*)?([eE][+-]?[0-9]+)?', text) -%}
-        {%- if name == 'max_line_amount' and not (is_number and number > 0) -%}
-            {%- set problem = 'a positive amount in US dollars' -%}
+        {%- if name == 'max_line_amount' and not (is_number and 0 < number <= 1e12) -%}
+            {%- set problem = 'a positive amount in US dollars, at most 1e12' -%}
         {%- elif name != 'max_line_amount' and not (is_number and 0 <= number < 1) -%}
             {%- set problem = 'a fraction from 0 to below 1' -%}
         {%- else -%}
@@ -114,7 +114,8 @@
         {{ exceptions.raise_compiler_error("clv_var: no rule for var '" ~ name ~ "'") }}
     {%- endif -%}
 
-    {{ exceptions.raise_compiler_error("var '" ~ name ~ "' is " ~ value | string | tojson ~ ": expected " ~ problem) }}
+    {%- set shown = value | tojson if value is none or value is number or value is string else value | string -%}
+    {{ exceptions.raise_compiler_error("var '" ~ name ~ "' is " ~ shown ~ ": expected " ~ problem) }}
 {% endmacro %}
 
 
@@ -174,7 +175,7 @@
         {%- set where = "transactions_path " ~ path | tojson -%}
         {%- set matches = run_query("select count(*) from glob(" ~ sql_literal(path) ~ ")").columns[0].values()[0] -%}
         {%- if matches == 0 -%}
-            {{ exceptions.raise_compiler_error(where ~ " matches no file (paths are relative to " ~ modules.os.getcwd() ~ ")") }}
+            {{ exceptions.raise_compiler_error(where ~ " matches no file (a relative path starts where dbt runs)") }}
         {%- endif -%}
         {%- set relation = source_node.config.meta.external_location -%}
     {%- else -%}

@@ -72,7 +72,7 @@
 {% macro snowflake__to_utc_timestamp(text_expression, source_timezone) %}
     case
         when regexp_like({{ text_expression }}, '.*{{ utc_offset_pattern() }}')
-            then cast(convert_timezone('UTC', try_to_timestamp_tz({{ text_expression }})) as timestamp_ntz)
-        else convert_timezone({{ sql_literal(source_timezone) }}, 'UTC', try_to_timestamp_ntz({{ text_expression }}))
+            then cast(convert_timezone('UTC', try_cast({{ text_expression }} as timestamp_tz)) as timestamp_ntz)
+        else convert_timezone({{ sql_literal(source_timezone) }}, 'UTC', try_cast({{ text_expression }} as timestamp_ntz))
     end
 {%- endmacro %}

@@ -155,8 +155,26 @@ def fit_models(
     return FittedModels(bgnbd, gamma_gamma, cox, xgb_fit, per_return, notes)
 
 
+def return_rate(frame: pd.DataFrame) -> np.ndarray:
+    """Each customer's expected share of spend that comes back as returns or credits (0..1).
+
+    Purchase models predict what customers spend; revenue is net of what they return. A
+    customer's own rate (returned_amount / purchase spend) is noisy for small spenders, so it
+    is shrunk toward the population's rate with the weight of one median purchase:
+    ``(returned + w * R) / (spend + w)``. Frames without return columns return 0."""
+    if "returned_amount" not in frame:
+        return np.zeros(len(frame))
+    returned = frame["returned_amount"].fillna(0).to_numpy(float).clip(min=0)
+    spend = frame["total_net_revenue"].to_numpy(float) + returned  # purchase spend
+    spend = spend.clip(min=0)
+    population = returned.sum() / spend.sum() if spend.sum() > 0 else 0.0
+    weight = float(np.median(spend[spend > 0])) if (spend > 0).any() else 1.0
+    return np.clip((returned + weight * population) / (spend + weight), 0.0, 1.0)
+
+
 def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
-    """Per customer: BTYD quantities and each model's predicted revenue (and purchases)."""
+    """Per customer: BTYD quantities and each model's predicted revenue (and purchases).
+    Revenue is net: purchase models' spend is reduced by the customer's return rate."""
     out = pd.DataFrame({"customer_id": frame["customer_id"].to_numpy()})
     out["customer_group"] = customer_group(frame["frequency"])
     pred = btyd.predict_btyd(
@@ -171,7 +189,8 @@ def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
     out[["p_alive", "expected_purchases", "expected_avg_order_value"]] = pred[
         ["p_alive", "expected_purchases", "expected_avg_order_value"]
     ].to_numpy()
-    out["revenue_btyd"] = pred["predicted_revenue"].to_numpy()
+    kept_share = 1.0 - return_rate(frame)
+    out["revenue_btyd"] = pred["predicted_revenue"].to_numpy() * kept_share
     out["purchases_btyd"] = pred["expected_purchases"].to_numpy()
     one_time = out["customer_group"].eq("one_time").to_numpy()
     if fitted.cox is not None:
@@ -181,7 +200,7 @@ def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
         )
         out["p_return_within_horizon"] = np.where(one_time, p_return, np.nan)
         out["purchases_cox"] = np.where(one_time, p_return * fitted.purchases_given_return, np.nan)
-        out["revenue_cox"] = out["purchases_cox"] * float(prior_spend)
+        out["revenue_cox"] = out["purchases_cox"] * float(prior_spend) * kept_share
     if fitted.xgboost is not None:
         out["revenue_xgboost"] = regression.predict_xgboost(fitted.xgboost, frame)
         out["revenue_blend_btyd_xgboost"] = (out["revenue_btyd"] + out["revenue_xgboost"]) / 2

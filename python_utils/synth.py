@@ -256,7 +256,9 @@ def _credit_lines(
     orders = order_of_line[first_line]
     net = (lines["amount"] - lines["discount_amount"]).groupby(order_of_line).sum().to_numpy()
     credit_time = time_days + rng.uniform(1.0, 30.0, time_days.size)
-    chosen = (rng.random(time_days.size) < config.credit_share) & ~reversed_order & (credit_time < config.days)
+    chosen = (
+        (rng.random(time_days.size) < config.credit_share) & ~reversed_order & (credit_time < config.days)
+    )
     chosen &= net > 0
     picked = first_line[chosen[orders]]
     order = orders[chosen[orders]]
@@ -264,9 +266,9 @@ def _credit_lines(
     start = np.datetime64(config.start_date, "s")
     credits["order_id"] = np.char.add(f"R{config.id_prefix}", (order + 1).astype(str))
     credits["line_number"] = 1
-    credits["ordered_at"] = pd.to_datetime(start + (credit_time[order] * 86_400).astype("timedelta64[s]")).strftime(
-        "%Y-%m-%d %H:%M:%S"
-    )
+    credits["ordered_at"] = pd.to_datetime(
+        start + (credit_time[order] * 86_400).astype("timedelta64[s]")
+    ).strftime("%Y-%m-%d %H:%M:%S")
     credits["amount"] = -np.round(net[order] * rng.uniform(0.2, 1.0, order.size), 2)
     credits["discount_amount"] = 0.0
     credits["quantity"] = -1
@@ -275,7 +277,11 @@ def _credit_lines(
 
 
 def _dirty_rows(
-    rng: np.random.Generator, clean: pd.DataFrame, shares: DirtyShares, id_prefix: str = "", line_numbers: bool = True
+    rng: np.random.Generator,
+    clean: pd.DataFrame,
+    shares: DirtyShares,
+    id_prefix: str = "",
+    line_numbers: bool = True,
 ) -> pd.DataFrame:
     """Extra rows, each broken in exactly one way, labelled by ``dirty_kind`` (text columns)."""
     # Each kind: column -> what to write (a value, or a list cycled over the rows).
@@ -312,7 +318,9 @@ def _dirty_rows(
             rows["discount_amount"] = "0"
         else:
             if kind != "missing_order_id":
-                rows["order_id"] = np.char.add(f"X{id_prefix}", np.arange(next_order, next_order + count).astype(str))
+                rows["order_id"] = np.char.add(
+                    f"X{id_prefix}", np.arange(next_order, next_order + count).astype(str)
+                )
                 next_order += count
             for column, value in breaks[kind].items():
                 values = value if isinstance(value, list) else [value]
@@ -342,7 +350,12 @@ def generate_shop(config: ShopConfig) -> tuple[pd.DataFrame, dict]:
     lines = lines.iloc[rng.permutation(len(lines))].reset_index(drop=True)
     # A purchase is an order netting to more than 0 (reversed statuses earn nothing).
     earning = numeric["status"].isin(COMPLETED_SPELLINGS) & (numeric["amount"] > 0)
-    order_net = (numeric["amount"] - numeric["discount_amount"]).where(earning, 0.0).groupby(numeric["order_id"]).sum()
+    order_net = (
+        (numeric["amount"] - numeric["discount_amount"])
+        .where(earning, 0.0)
+        .groupby(numeric["order_id"])
+        .sum()
+    )
     purchases = numeric[numeric["order_id"].isin(order_net.index[order_net > 0])]
     truth = {
         "config": {k: v for k, v in asdict(config).items() if k not in ("params", "dirty")},

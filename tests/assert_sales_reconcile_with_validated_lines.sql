@@ -10,7 +10,10 @@ counts as (
         (select count(*) from {{ ref('fct_sales') }}) as sales_lines,
         (select count(distinct customer_id) from {{ ref('fct_sales') }}) as sales_customers,
         (select count(*) from {{ ref('dim_customers') }}) as dim_customers,
-        (select count(*) from {{ ref('dim_customers') }} where has_purchase) as purchasing_customers,
+        (
+            select count(*) from {{ ref('dim_customers') }}
+            where has_purchase
+        ) as purchasing_customers,
         (select count(*) from {{ ref('customer_rfm') }}) as rfm_customers
 
 )

@@ -120,3 +120,23 @@ def test_published_predictions_are_complete_and_ordered(tmp_path):
     assert (out["predicted_revenue"] >= 0).all()
     assert out["recommended_action"].notna().all()
     assert out["segment_mismatch"].eq(out["clv_tier"] != "High").all()
+
+
+def test_return_rate_shrinks_each_customer_toward_the_population():
+    frame = pd.DataFrame(
+        {
+            # purchase spend 100 each (net + returned); the population returns 10%.
+            "total_net_revenue": [100.0, 70.0, 100.0, 0.0],
+            "returned_amount": [0.0, 30.0, 0.0, 10.0],
+        }
+    )
+    frame.loc[3, "total_net_revenue"] = 0.0  # spent 10, returned all of it
+    rate = clv.return_rate(frame)
+    population = 40.0 / 310.0
+    weight = 100.0  # median purchase spend
+    spend = np.array([100.0, 100.0, 100.0, 10.0])
+    assert rate == pytest.approx(
+        (frame["returned_amount"].to_numpy() + weight * population) / (spend + weight)
+    )
+    assert rate[1] > population > rate[0] and 0 <= rate.min() and rate.max() <= 1
+    assert clv.return_rate(frame.drop(columns="returned_amount")).tolist() == [0, 0, 0, 0]

@@ -61,7 +61,10 @@ def test_dirty_row_shares_are_as_configured(shop):
     assert (lines["currency"] == "XTS").sum() == truth["dirty_lines"]["unknown_currency"]
     assert lines["ordered_at"].str.startswith("2099").sum() == truth["dirty_lines"]["future_ordered_at"]
     parsed = pd.to_datetime(lines["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S")
-    assert parsed.isna().sum() == truth["dirty_lines"]["unparsable_ordered_at"] + (lines["ordered_at"] == "epoch").sum()
+    assert (
+        parsed.isna().sum()
+        == truth["dirty_lines"]["unparsable_ordered_at"] + (lines["ordered_at"] == "epoch").sum()
+    )
     has_order = lines["order_id"].fillna("").str.strip() != ""
     assert (~has_order).sum() == truth["dirty_lines"]["missing_order_id"]
     duplicates = lines[has_order].duplicated(["order_id", "line_number"]).sum()
@@ -76,7 +79,9 @@ def test_returns_arrive_as_negative_credit_lines_after_their_order(shop):
     assert len(credits) == truth["credit_lines"] > 0
     assert credits["order_id"].str.startswith("R").all()
     originals = lines[lines["dirty_kind"].isna()].set_index("order_id")["ordered_at"]
-    original_at = pd.to_datetime(originals.groupby(level=0).min().reindex("O" + credits["order_id"].str[1:]).to_numpy())
+    original_at = pd.to_datetime(
+        originals.groupby(level=0).min().reindex("O" + credits["order_id"].str[1:]).to_numpy()
+    )
     assert (pd.to_datetime(credits["ordered_at"]).to_numpy() > original_at).all()
 
 

@@ -43,8 +43,8 @@ totals as (
         min(order_date) as first_activity_date,
         sum(order_count) as order_count,
         sum(case when is_purchase_day then 1 else 0 end) as purchase_days,
-        sum(net_amount) as total_net_revenue,
-        -sum(credit_amount) as returned_amount
+        {{ sum_money('net_amount') }} as total_net_revenue,
+        0 - {{ sum_money('credit_amount') }} as returned_amount
 
     from order_days
     group by 1

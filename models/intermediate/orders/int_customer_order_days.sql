@@ -22,9 +22,9 @@ orders as (
         order_date,
         order_id,
         is_purchase,
-        sum(gross_amount) as gross_amount,
-        sum(discount_amount) as discount_amount,
-        sum(net_amount) as net_amount
+        {{ sum_money('gross_amount') }} as gross_amount,
+        {{ sum_money('discount_amount') }} as discount_amount,
+        {{ sum_money('net_amount') }} as net_amount
 
     from validated
     group by 1, 2, 3, 4
@@ -37,12 +37,12 @@ order_days as (
         customer_id,
         order_date,
         sum(case when is_purchase then 1 else 0 end) as order_count,
-        sum(case when is_purchase then gross_amount else 0 end) as gross_amount,
-        sum(case when is_purchase then discount_amount else 0 end) as discount_amount,
-        sum(case when is_purchase then net_amount else 0 end) as purchase_amount,
+        {{ sum_money('case when is_purchase then gross_amount else 0 end') }} as gross_amount,
+        {{ sum_money('case when is_purchase then discount_amount else 0 end') }} as discount_amount,
+        {{ sum_money('case when is_purchase then net_amount else 0 end') }} as purchase_amount,
         -- Orders netting to 0 or less: returns, credit notes, cancelled orders.
-        sum(case when is_purchase then 0 else net_amount end) as credit_amount,
-        sum(net_amount) as net_amount
+        {{ sum_money('case when is_purchase then 0 else net_amount end') }} as credit_amount,
+        {{ sum_money('net_amount') }} as net_amount
 
     from orders
     group by 1, 2

@@ -6,6 +6,8 @@
     in the order of its content (not of the file), so the result never depends on row order.
     Exact repeats of a row share a number, which makes the later copies duplicate_line. -#}
 
+{%- set min_order_timestamp =
+    'cast(' ~ sql_literal(clv_var('min_order_date')) ~ ' as ' ~ dbt.type_timestamp() ~ ')' -%}
 {%- set row_content = ['customer_id', 'ordered_at_text', 'product_id', 'amount_text', 'discount_amount_text',
     'quantity_text', 'status_text', 'currency', 'channel', 'region', 'payment_method'] -%}
 
@@ -40,9 +42,7 @@ checked as (
             when order_lines.order_id is null then 'missing_order_id'
             when order_lines.customer_id is null then 'missing_customer_id'
             when order_lines.ordered_at is null then 'unparsable_ordered_at'
-            when
-                order_lines.ordered_at < cast({{ sql_literal(clv_var('min_order_date')) }} as {{ dbt.type_timestamp() }})
-                then 'implausible_ordered_at'
+            when order_lines.ordered_at < {{ min_order_timestamp }} then 'implausible_ordered_at'
             when order_lines.ordered_at > {{ run_started_at_utc() }} then 'future_ordered_at'
             when order_lines.amount is null then 'invalid_amount'
             when not {{ is_finite('order_lines.amount') }} then 'non_finite_amount'

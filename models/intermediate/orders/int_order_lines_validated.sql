@@ -61,7 +61,7 @@ validated as (
 
     select
         *,
-        sum(net_amount) over (partition by order_id) > 0 as is_purchase
+        sum(cast(net_amount as decimal(38, 6))) over (partition by order_id) > 0 as is_purchase
 
     from valued
 

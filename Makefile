@@ -50,9 +50,10 @@ lint: install
 	mkdir -p target
 	CLV_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models tests analyses --processes 2
 
-# Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW.
+# Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW, on two
+# workers (a test file stays on one worker, so its fixtures are built once).
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZES) --repeats $(REPEATS)

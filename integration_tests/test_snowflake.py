@@ -77,9 +77,10 @@ def test_python_utils_imports_from_its_stage_zip(tmp_path):
 @pytest.fixture(scope="module")
 def snowpark_outputs(demo_shop):
     """Every Python model run in DAG order in a Snowpark local session, on the demo tables."""
-    names = ["int_customer_snapshots", "customer_rfm", "int_as_of_date", "segment_actions", "clv_actions"]
     schemas = {"int_customer_snapshots": "intermediate", "customer_rfm": "marts", "int_as_of_date": "intermediate",
-               "segment_actions": "reference", "clv_actions": "reference"}  # fmt: skip
+               "int_purchase_calendar": "intermediate", "segment_actions": "reference", "clv_actions": "reference",
+               "calendar_multipliers": "reference"}  # fmt: skip
+    names = list(schemas)
     import duckdb
 
     with duckdb.connect(str(demo_shop["db"]), read_only=True) as con:

@@ -33,3 +33,22 @@
 {% macro sum_money(expression) %}
     cast(sum(cast({{ expression }} as decimal(38, 6))) as double)
 {%- endmacro %}
+
+
+{#- The backtest window int_as_of_date decided, read when the SQL is compiled:
+    {horizon_days, backtest_window, is_backtestable}. -#}
+{% macro backtest_window() %}
+    {%- set default = {'horizon_days': clv_var('horizon_days'), 'backtest_window': 'full', 'is_backtestable': true} -%}
+    {%- set as_of = ref('int_as_of_date') -%}
+    {#- Parsing, or a unit test (its inputs are CTEs, not tables): the full horizon. -#}
+    {%- if not execute or '__dbt__cte__' in (as_of | string) -%}
+        {{ return(default) }}
+    {%- endif -%}
+    {%- set row = run_query("select backtest_horizon_days, backtest_window from " ~ as_of).rows -%}
+    {%- if not row or row[0][1] is none -%}
+        {{ return(default) }}
+    {%- endif -%}
+    {%- set days = row[0][0] -%}
+    {{ return({'horizon_days': (days | int) if days is not none else clv_var('horizon_days'),
+        'backtest_window': row[0][1], 'is_backtestable': days is not none}) }}
+{% endmacro %}

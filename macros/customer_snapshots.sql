@@ -16,9 +16,9 @@
     Every snapshot's measures are conditional aggregates of the same pass (columns
     <snapshot>__<measure>), unpivoted to rows afterwards: joining the days to each snapshot
     date instead would multiply the rows to aggregate. -#}
-{% macro customer_snapshots(snapshots, order_days, customers, as_of) %}
+{% macro customer_snapshots(snapshots, order_days, customers, as_of, horizon=none) %}
 
-{%- set horizon = clv_var('horizon_days') -%}
+{%- set horizon = horizon or clv_var('horizon_days') -%}
 {#- measure: (aggregate, which days of the snapshot it reads, value on such a day); 'money'
     is an exact sum (sum_money).
     history = on or before the snapshot; last_horizon = the horizon_days up to it;

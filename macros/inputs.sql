@@ -93,6 +93,13 @@
             {{ return(value | string | lower) }}
         {%- endif -%}
 
+    {%- elif name == 'clv_gate_severity' -%}
+        {%- if (value | string | lower) not in ['warn', 'error'] -%}
+            {%- set problem = 'warn or error' -%}
+        {%- else -%}
+            {{ return(value | string | lower) }}
+        {%- endif -%}
+
     {%- elif name == 'transactions_path' -%}
         {%- set text = value | string -%}
         {%- if orders_file_format(text) is none -%}
@@ -149,7 +156,7 @@
         'raw_schema', 'raw_orders_table', 'random_seed', 'xgboost_sample_size', 'segmentation_k_min',
         'segmentation_k_max', 'segmentation_sample_size', 'silhouette_sample_size', 'segmentation_features',
         'discount_rate', 'clv_tier_high_share', 'clv_tier_low_share', 'clv_interval_coverage',
-        'clv_max_aggregate_error', 'clv_selection_max_aggregate_error']) }}
+        'clv_max_aggregate_error', 'clv_selection_max_aggregate_error', 'clv_gate_severity']) }}
 {% endmacro %}
 
 

@@ -18,6 +18,8 @@ import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
 PENALIZERS = (0.0, 0.001, 0.01, 0.1)
+MIN_BGNBD_CUSTOMERS = 10  # fewer customers (or no repeat buyer) give no identifiable BG/NBD
+MIN_GAMMA_GAMMA_CUSTOMERS = 10  # repeat buyers with positive spend
 
 
 @dataclass
@@ -71,6 +73,12 @@ def _fit_with_retries(name, make_model, columns, data, penalizers, is_valid) -> 
 def fit_bgnbd(frequency, recency, T, penalizers=PENALIZERS) -> FitResult:
     """Fit BG/NBD; if the optimiser fails or gives non-finite parameters, retry penalised."""
     data = _compress(pd.DataFrame({"frequency": frequency, "recency": recency, "T": T}).astype(float))
+    customers, repeaters = int(data["weight"].sum()), int(data.loc[data["frequency"] > 0, "weight"].sum())
+    if customers < MIN_BGNBD_CUSTOMERS or repeaters == 0 or not (data["T"] > 0).any():
+        raise RuntimeError(
+            f"BG/NBD needs {MIN_BGNBD_CUSTOMERS}+ customers with a repeat buyer and time watched; "
+            f"found {customers} customers, {repeaters} repeat buyers"
+        )
     return _fit_with_retries(
         "BG/NBD",
         lambda penalizer: BetaGeoFitter(penalizer_coef=penalizer),
@@ -85,8 +93,10 @@ def fit_gamma_gamma(frequency, monetary, penalizers=PENALIZERS) -> FitResult:
     """Fit Gamma-Gamma on repeat buyers with positive mean repeat spend."""
     frame = pd.DataFrame({"frequency": frequency, "monetary": monetary}).astype(float)
     frame = frame[(frame["frequency"] > 0) & (frame["monetary"] > 0)]
-    if len(frame) < 10:
-        raise RuntimeError(f"Gamma-Gamma needs repeat buyers with positive spend; found {len(frame)}")
+    if len(frame) < MIN_GAMMA_GAMMA_CUSTOMERS:
+        raise RuntimeError(
+            f"Gamma-Gamma needs {MIN_GAMMA_GAMMA_CUSTOMERS}+ repeat buyers with positive spend; found {len(frame)}"
+        )
     return _fit_with_retries(
         "Gamma-Gamma",
         lambda penalizer: GammaGammaFitter(penalizer_coef=penalizer),
@@ -98,16 +108,31 @@ def fit_gamma_gamma(frequency, monetary, penalizers=PENALIZERS) -> FitResult:
     )
 
 
+def not_fitted(name: str, error: Exception, rows: int) -> FitResult:
+    """The record of a fit that could not be made; predictions use the documented fallback."""
+    return FitResult(params={}, penalizer=float("nan"), converged=False, rows=rows, distinct_rows=0,
+                     seconds=0.0, note=f"{name} not fitted, fallback used: {error}")  # fmt: skip
+
+
 def fit_btyd(frequency, recency, T, monetary) -> tuple[FitResult, FitResult]:
     """BG/NBD and Gamma-Gamma side by side. The fits are independent and spend their time in
     numpy and scipy array functions, which release the GIL, so on two cores both finish in
-    about the time of the longer one."""
+    about the time of the longer one. A fit that cannot be made (too few customers, no repeat
+    buyers, no convergence with any penalizer) comes back with ``converged=False`` and empty
+    parameters; predict_btyd then falls back (see there)."""
+
+    def attempt(name, fit, *columns) -> FitResult:
+        try:
+            return fit(*columns)
+        except RuntimeError as error:
+            return not_fitted(name, error, len(frequency))
+
     # Each fit silences warnings with catch_warnings, which swaps process-wide state; doing it
     # here too means whatever order the threads restore in, the caller gets its state back.
     with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=2) as pool:
         warnings.simplefilter("ignore")
-        bgnbd = pool.submit(fit_bgnbd, frequency, recency, T)
-        gamma_gamma = pool.submit(fit_gamma_gamma, frequency, monetary)
+        bgnbd = pool.submit(attempt, "BG/NBD", fit_bgnbd, frequency, recency, T)
+        gamma_gamma = pool.submit(attempt, "Gamma-Gamma", fit_gamma_gamma, frequency, monetary)
         return bgnbd.result(), gamma_gamma.result()
 
 
@@ -124,6 +149,14 @@ def gamma_gamma_model(params: dict[str, float]) -> GammaGammaFitter:
     return model
 
 
+def prior_spend(gamma_gamma: dict[str, float], mean_spend: float) -> float:
+    """Expected spend per purchase day of a customer without repeat spend: Gamma-Gamma's prior
+    mean p * v / (q - 1), or the shop's mean spend per purchase day when Gamma-Gamma is not fitted."""
+    if not gamma_gamma:
+        return float(mean_spend)
+    return float(gamma_gamma["p"] * gamma_gamma["v"] / (gamma_gamma["q"] - 1))
+
+
 def predict_btyd(
     bgnbd: dict[str, float],
     gamma_gamma: dict[str, float],
@@ -132,25 +165,37 @@ def predict_btyd(
     T,
     monetary,
     horizon: float,
+    mean_spend: float = 0.0,
 ) -> pd.DataFrame:
     """Per customer: p_alive, expected purchases in the horizon, expected spend per purchase,
-    and predicted revenue (= purchases x spend). Same time unit as the fit."""
+    and predicted revenue (= purchases x spend). Same time unit as the fit.
+
+    Fallbacks, for parameters that could not be fitted (empty dicts): without BG/NBD, expected
+    purchases are the customer's historical purchase-day rate x horizon (customers younger than
+    the horizon not extrapolated, as the spend-rate baseline) and p_alive is 1 (no evidence of
+    dropout); without Gamma-Gamma, spend is ``mean_spend``, the shop's mean spend per purchase day."""
     frequency = np.asarray(frequency, float)
     recency = np.asarray(recency, float)
     T = np.asarray(T, float)
     monetary = np.asarray(monetary, float)
-    bg = bgnbd_model(bgnbd)
-    purchases = bg.conditional_expected_number_of_purchases_up_to_time(horizon, frequency, recency, T)
-    p_alive = bg.conditional_probability_alive(frequency, recency, T)
-    gg = gamma_gamma_model(gamma_gamma)
+    if bgnbd:
+        bg = bgnbd_model(bgnbd)
+        purchases = bg.conditional_expected_number_of_purchases_up_to_time(horizon, frequency, recency, T)
+        p_alive = bg.conditional_probability_alive(frequency, recency, T)
+    else:
+        purchases = (frequency + 1) * horizon / np.maximum(T, horizon)
+        p_alive = np.ones_like(frequency)
     # Gamma-Gamma's conditional mean; customers without positive repeat spend get the prior mean.
     has_spend = (frequency > 0) & (monetary > 0)
-    spend = np.asarray(
-        gg.conditional_expected_average_profit(
-            np.where(has_spend, frequency, 0.0), np.where(has_spend, monetary, 0.0)
-        ),
-        float,
-    )
+    if gamma_gamma:
+        spend = np.asarray(
+            gamma_gamma_model(gamma_gamma).conditional_expected_average_profit(
+                np.where(has_spend, frequency, 0.0), np.where(has_spend, monetary, 0.0)
+            ),
+            float,
+        )
+    else:
+        spend = np.full(frequency.shape, float(mean_spend))
     purchases = np.nan_to_num(np.asarray(purchases, float), nan=0.0, posinf=0.0)
     return pd.DataFrame(
         {

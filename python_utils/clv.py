@@ -2,13 +2,23 @@
 
 Frames are int_customer_snapshots rows (one per customer) of one snapshot: features at the
 snapshot date and, where complete, ``target_revenue`` / ``target_purchases`` in the horizon after
-it. Times in days, money in US dollars.
+it. Times in days, money in US dollars (net of returns).
 
 - repeat buyers (frequency > 0) and one-time buyers are scored by every model that applies;
-- ``btyd`` = BG/NBD purchases x Gamma-Gamma spend; ``cox`` = P(second purchase in horizon) x
-  purchases per returning customer x Gamma-Gamma prior spend (one-time buyers only);
-  ``xgboost`` = regression trained on the snapshot before; blends average two of them;
-- naive baselines: revenue of the last horizon repeated, and the historical spend rate x horizon.
+- ``btyd`` = BG/NBD purchases x Gamma-Gamma spend x (1 - return rate); ``*_seasonal`` models
+  reshape btyd, XGBoost and their blend by the calendar (python_utils.seasonality: the window's
+  factor, over the factor of the window XGBoost learned from); ``btyd_own_spend`` uses a repeat
+  buyer's own mean spend once it has OWN_SPEND_MIN_FREQUENCY repeat purchase days;
+  ``cox`` = P(second purchase in horizon) x purchases per returning customer x prior spend
+  (one-time buyers only); ``xgboost`` = regression trained on the snapshot before; blends
+  average two of them;
+- naive baselines: revenue of the last horizon repeated, and the historical spend rate x
+  horizon. They are candidates too: when one wins the backtest it is published, and said so.
+
+Fallbacks (degenerate shops): BG/NBD that cannot be fitted gives the spend-rate purchases and
+p_alive 1; Gamma-Gamma that cannot be fitted gives the shop's mean spend per purchase day;
+Cox and XGBoost that cannot be fitted are left out with a note. Without an honest backtest the
+default model (btyd, with its fallbacks) is published as not_backtestable.
 """
 
 from __future__ import annotations
@@ -19,46 +29,79 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from python_utils import btyd, evaluation, regression, survival
+from python_utils import btyd, evaluation, regression, seasonality, survival
 
 GROUPS = ("repeat", "one_time")
-CANDIDATES = {
-    "repeat": ("btyd", "xgboost", "blend_btyd_xgboost"),
-    "one_time": ("btyd", "cox", "xgboost", "blend_btyd_xgboost", "blend_cox_xgboost"),
-}
 BASELINES = ("baseline_last_period", "baseline_spend_rate")
+SEASONAL = ("btyd_seasonal", "xgboost_seasonal", "blend_seasonal")
+CANDIDATES = {
+    "repeat": ("btyd", "btyd_own_spend", "xgboost", "blend_btyd_xgboost", *SEASONAL, *BASELINES),
+    "one_time": ("btyd", "cox", "xgboost", "blend_btyd_xgboost", "blend_cox_xgboost", *SEASONAL, *BASELINES),
+}
+DEFAULT_MODEL = "btyd"  # published where there is no backtest to choose by
+OWN_SPEND_MIN_FREQUENCY = 3
 PUBLISHED = "published"
+VALIDATION_STATUSES = ("validated", "below_target", "not_backtestable")
 
 
 def customer_group(frequency) -> np.ndarray:
     return np.where(np.asarray(frequency) > 0, "repeat", "one_time")
 
 
+def snapshot_date(frame: pd.DataFrame):
+    """The date a frame's features are taken at (snapshot_date, or as_of_date for customer_rfm)."""
+    column = "snapshot_date" if "snapshot_date" in frame else "as_of_date"
+    return pd.Timestamp(frame[column].max()) if len(frame) and column in frame else None
+
+
+def mean_spend(frame: pd.DataFrame) -> float:
+    """The shop's mean purchase spend per purchase day (before returns), US dollars."""
+    spend = frame["total_net_revenue"].to_numpy(float) + frame.get("returned_amount", 0.0)
+    days = (frame["frequency"].to_numpy(float) + 1).sum()
+    return float(np.sum(spend) / days) if days > 0 else 0.0
+
+
 @dataclass
 class FittedModels:
-    bgnbd: btyd.FitResult
+    bgnbd: btyd.FitResult  # converged False: not fitted, predictions fall back
     gamma_gamma: btyd.FitResult
     cox: survival.CoxFit | None
     xgboost: regression.XgbFit | None
     purchases_given_return: float
+    mean_spend: float = 0.0
+    seasonal_index: list[float] | None = None
+    seasonal_note: str = ""
     notes: list[str] = field(default_factory=list)
 
     def to_table(self) -> pd.DataFrame:
         """One row per fitted model: parameters as JSON, rows, seconds, convergence."""
         rows = []
         for name, fit in (("bgnbd", self.bgnbd), ("gamma_gamma", self.gamma_gamma)):
+            params = fit.params | ({"mean_spend": self.mean_spend} if name == "gamma_gamma" else {})
             rows.append(
                 {
                     "model_name": name,
-                    "parameters_json": json.dumps(fit.params),
+                    "parameters_json": json.dumps(params),
                     "rows_used": fit.rows,
                     "distinct_rows": fit.distinct_rows,
                     "fit_seconds": fit.seconds,
                     "converged": fit.converged,
-                    "penalizer": fit.penalizer,
+                    "penalizer": fit.penalizer if fit.converged else 0.0,
                     "note": fit.note,
                 }
             )
+        rows.append(
+            {
+                "model_name": "seasonality",
+                "parameters_json": json.dumps({"monthly_index": self.seasonal_index}),
+                "rows_used": 0,
+                "distinct_rows": 0,
+                "fit_seconds": 0.0,
+                "converged": self.seasonal_index is not None,
+                "penalizer": 0.0,
+                "note": self.seasonal_note,
+            }
+        )
         if self.cox is not None:
             cox = self.cox.to_dict() | {"purchases_given_return": self.purchases_given_return}
             rows.append(
@@ -99,8 +142,10 @@ class FittedModels:
 
         def result(name: str) -> btyd.FitResult:
             row = by_name[name]
+            params = json.loads(row["parameters_json"])
+            params.pop("mean_spend", None)
             return btyd.FitResult(
-                params=json.loads(row["parameters_json"]),
+                params=params if bool(row["converged"]) else {},
                 penalizer=float(row["penalizer"]),
                 converged=bool(row["converged"]),
                 rows=int(row["rows_used"]),
@@ -124,18 +169,30 @@ class FittedModels:
                 float(row["fit_seconds"]),
                 values["seed"],
             )
-        return cls(result("bgnbd"), result("gamma_gamma"), cox, xgb_fit, per_return)
+        spend = json.loads(by_name["gamma_gamma"]["parameters_json"]).get("mean_spend", 0.0)
+        season = by_name.get("seasonality")
+        index = json.loads(season["parameters_json"])["monthly_index"] if season is not None else None
+        note = season["note"] if season is not None else ""
+        return cls(result("bgnbd"), result("gamma_gamma"), cox, xgb_fit, per_return, spend, index, note)
 
 
 def fit_models(
-    history: pd.DataFrame, previous: pd.DataFrame | None, seed: int = 42, xgboost_sample_size: int = 250_000
+    history: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    seed: int = 42,
+    xgboost_sample_size: int = 250_000,
+    calendar: pd.DataFrame | None = None,
+    multipliers: pd.DataFrame | None = None,
 ) -> FittedModels:
     """Fit BTYD and Cox on ``history`` (one snapshot) and XGBoost on ``previous`` (the snapshot
-    one horizon earlier, whose targets end at ``history``'s date)."""
+    one horizon earlier, whose targets end at ``history``'s date); learn the calendar from the
+    purchase calendar up to ``history``'s date. Nothing here raises on a small or odd shop:
+    what cannot be fitted is recorded and falls back (module docstring)."""
     notes = []
     bgnbd, gamma_gamma = btyd.fit_btyd(
         history["frequency"], history["recency_days"], history["t_days"], history["monetary_value"]
     )
+    notes += [fit.note for fit in (bgnbd, gamma_gamma) if not fit.converged]
     cox = xgb_fit = None
     try:
         cox = survival.fit_cox(history, seed=seed)
@@ -152,7 +209,27 @@ def fit_models(
             notes.append(f"xgboost not fitted: {error}")
     else:
         notes.append("xgboost not fitted: no earlier snapshot with a complete horizon")
-    return FittedModels(bgnbd, gamma_gamma, cox, xgb_fit, per_return, notes)
+    index, season_note = (None, "no snapshot date")
+    if snapshot_date(history) is not None:
+        expected = (
+            btyd.bgnbd_model(bgnbd.params).expected_number_of_purchases_up_to_time
+            if bgnbd.converged
+            else None
+        )
+        index, season_note = seasonality.monthly_index(
+            calendar, snapshot_date(history), multipliers, expected
+        )
+    return FittedModels(
+        bgnbd,
+        gamma_gamma,
+        cox,
+        xgb_fit,
+        per_return,
+        mean_spend(history) if len(history) else 0.0,
+        None if index is None else [float(v) for v in index],
+        season_note,
+        notes,
+    )
 
 
 def return_rate(frame: pd.DataFrame) -> np.ndarray:
@@ -185,33 +262,53 @@ def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
         frame["t_days"],
         frame["monetary_value"],
         horizon_days,
+        mean_spend=fitted.mean_spend,
     )
     out[["p_alive", "expected_purchases", "expected_avg_order_value"]] = pred[
         ["p_alive", "expected_purchases", "expected_avg_order_value"]
     ].to_numpy()
     kept_share = 1.0 - return_rate(frame)
+    purchases = pred["expected_purchases"].to_numpy()
     out["revenue_btyd"] = pred["predicted_revenue"].to_numpy() * kept_share
-    out["purchases_btyd"] = pred["expected_purchases"].to_numpy()
+    out["purchases_btyd"] = purchases
+    factor = 1.0
+    if fitted.seasonal_index is not None and snapshot_date(frame) is not None:
+        factor = seasonality.window_factor(fitted.seasonal_index, snapshot_date(frame), horizon_days)
+        out["revenue_btyd_seasonal"] = out["revenue_btyd"] * factor
+        out["purchases_btyd_seasonal"] = purchases * factor
+    frequency, monetary = frame["frequency"].to_numpy(float), frame["monetary_value"].to_numpy(float)
+    own = (frequency >= OWN_SPEND_MIN_FREQUENCY) & (monetary > 0)
+    spend = np.where(own, monetary, pred["expected_avg_order_value"].to_numpy())
+    out["revenue_btyd_own_spend"] = purchases * spend * kept_share
+    out["purchases_btyd_own_spend"] = purchases
     one_time = out["customer_group"].eq("one_time").to_numpy()
     if fitted.cox is not None:
         p_return = survival.probability_of_return(fitted.cox, frame, horizon_days)
-        prior_spend = btyd.gamma_gamma_model(fitted.gamma_gamma.params).conditional_expected_average_profit(
-            0, 0
-        )
+        prior = btyd.prior_spend(fitted.gamma_gamma.params, fitted.mean_spend)
         out["p_return_within_horizon"] = np.where(one_time, p_return, np.nan)
         out["purchases_cox"] = np.where(one_time, p_return * fitted.purchases_given_return, np.nan)
-        out["revenue_cox"] = out["purchases_cox"] * float(prior_spend) * kept_share
+        out["revenue_cox"] = out["purchases_cox"] * prior * kept_share
     if fitted.xgboost is not None:
         out["revenue_xgboost"] = regression.predict_xgboost(fitted.xgboost, frame)
         out["revenue_blend_btyd_xgboost"] = (out["revenue_btyd"] + out["revenue_xgboost"]) / 2
         if fitted.cox is not None:
             out["revenue_blend_cox_xgboost"] = (out["revenue_cox"] + out["revenue_xgboost"]) / 2
+        if "revenue_btyd_seasonal" in out:
+            # XGBoost learned the revenue of the window one horizon earlier: re-weight it by
+            # how much busier this window's calendar is than that one's.
+            trained_on = snapshot_date(frame) - pd.Timedelta(days=horizon_days)
+            learned = seasonality.window_factor(fitted.seasonal_index, trained_on, horizon_days)
+            out["revenue_xgboost_seasonal"] = out["revenue_xgboost"] * factor / learned
+            out["revenue_blend_seasonal"] = (
+                out["revenue_btyd_seasonal"] + out["revenue_xgboost_seasonal"]
+            ) / 2
     watched = np.maximum(frame["t_days"].to_numpy(float), horizon_days)
-    out["revenue_baseline_last_period"] = frame["revenue_last_horizon"].to_numpy(float)
+    out["revenue_baseline_last_period"] = frame["revenue_last_horizon"].to_numpy(float).clip(min=0)
     out["purchases_baseline_last_period"] = frame["purchases_last_horizon"].to_numpy(float)
     # Historical rate x horizon; customers younger than the horizon are not extrapolated.
-    out["revenue_baseline_spend_rate"] = frame["total_net_revenue"].to_numpy(float) * horizon_days / watched
-    out["purchases_baseline_spend_rate"] = (frame["frequency"].to_numpy(float) + 1) * horizon_days / watched
+    spend_rate = frame["total_net_revenue"].to_numpy(float).clip(min=0) * horizon_days / watched
+    out["revenue_baseline_spend_rate"] = spend_rate
+    out["purchases_baseline_spend_rate"] = (frequency + 1) * horizon_days / watched
     return out
 
 
@@ -225,9 +322,12 @@ def backtest(
     horizon_days: int,
     seed: int = 42,
     xgboost_sample_size: int = 250_000,
+    calendar: pd.DataFrame | None = None,
+    multipliers: pd.DataFrame | None = None,
 ):
-    """Fit on the calibration snapshot, predict its holdout horizon; one row per customer x model."""
-    fitted = fit_models(calibration, training, seed, xgboost_sample_size)
+    """Fit on the calibration snapshot, predict its holdout horizon; one row per customer x model.
+    An empty calibration (no honest backtest) gives no rows."""
+    fitted = fit_models(calibration, training, seed, xgboost_sample_size, calendar, multipliers)
     scores = score_models(fitted, calibration, horizon_days)
     actual = calibration[["target_revenue", "target_purchases"]].to_numpy(float)
     parts = []
@@ -263,20 +363,60 @@ def published_predictions(backtest_rows: pd.DataFrame, chosen: dict[str, str]) -
     return backtest_rows[pick]
 
 
+METRIC_COLUMNS = (
+    "model_name", "customer_group", "customers", "actual_revenue", "predicted_revenue",
+    "aggregate_revenue_error", "aggregate_transactions_error", "mae", "rmse", "spearman",
+    "normalized_gini", "decile_mape", "published_model", "interval_coverage", "is_baseline",
+    "best_baseline_mae", "best_baseline_gini", "nominal_coverage", "validation_status", "validation_note",
+)  # fmt: skip
+
+
+def _validation(row: pd.Series, gate_error: float) -> tuple[str, str]:
+    """validated when total revenue is within gate_error and MAE is no worse than the best
+    naive baseline's (a published baseline meets that by definition); else below_target."""
+    problems = []
+    error = row["aggregate_revenue_error"]
+    if not abs(error) <= gate_error:
+        problems.append(f"aggregate revenue error {error:+.1%} beyond {gate_error:.0%}")
+    if not row["mae"] <= row["best_baseline_mae"]:
+        problems.append(
+            f"MAE {row['mae']:.2f} above the best naive baseline's {row['best_baseline_mae']:.2f}"
+        )
+    chosen = str(row["published_model"])
+    said = [f"a naive baseline is published ({chosen}): no model beat it"] if chosen in BASELINES else []
+    return ("below_target" if problems else "validated"), "; ".join(said + problems)
+
+
 def model_metrics(
-    backtest_rows: pd.DataFrame, coverage: float, max_aggregate_error: float, seed: int = 42
+    backtest_rows: pd.DataFrame,
+    coverage: float,
+    max_aggregate_error: float,
+    seed: int = 42,
+    gate_error: float = 0.10,
+    no_backtest_reason: str = "",
 ) -> pd.DataFrame:
     """Metrics per model and group (repeat, one_time, all); the published choice per group as
-    model ``published``; the best baseline's MAE and Gini beside each row.
+    model ``published`` with its validation_status; the best baseline's MAE and Gini beside
+    each row.
 
-    Choice per group: the lowest MAE among candidates whose |aggregate revenue error| is within
-    ``max_aggregate_error`` (MAE alone rewards predicting too little on zero-heavy revenue);
-    if none is within it, the smallest |aggregate error|."""
+    Choice per group, baselines included: the lowest MAE among candidates whose |aggregate
+    revenue error| is within ``max_aggregate_error`` (MAE alone rewards predicting too little
+    on zero-heavy revenue); if none is within it, the smallest |aggregate error|. Without
+    backtest rows, the default model is published per group as not_backtestable."""
+    if backtest_rows.empty:
+        rows = [
+            {"model_name": PUBLISHED, "customer_group": group,
+             "published_model": json.dumps(dict.fromkeys(GROUPS, DEFAULT_MODEL)) if group == "all" else DEFAULT_MODEL,
+             "is_baseline": False, "nominal_coverage": coverage, "validation_status": "not_backtestable",
+             "validation_note": no_backtest_reason or "no customer to backtest on"}
+            for group in (*GROUPS, "all")
+        ]  # fmt: skip
+        return pd.DataFrame(rows).reindex(columns=METRIC_COLUMNS)
     rows = []
     for (name, group), part in backtest_rows.groupby(["model_name", "customer_group"]):
         rows.append(_metrics_row(part, name, group))
     for name, part in backtest_rows.groupby("model_name"):
-        if part["customer_group"].nunique() == len(GROUPS) or name in BASELINES:
+        if part["customer_group"].nunique() == backtest_rows["customer_group"].nunique() or name in BASELINES:
             rows.append(_metrics_row(part, name, "all"))
     metrics = pd.DataFrame(rows)
     chosen = {}
@@ -284,11 +424,14 @@ def model_metrics(
         options = metrics[
             (metrics["customer_group"] == group) & metrics["model_name"].isin(CANDIDATES[group])
         ]
+        options = options[options["aggregate_revenue_error"].notna()]
         unbiased = options[options["aggregate_revenue_error"].abs() <= max_aggregate_error]
         if len(unbiased):
             chosen[group] = unbiased.loc[unbiased["mae"].idxmin(), "model_name"]
         elif len(options):
             chosen[group] = options.loc[options["aggregate_revenue_error"].abs().idxmin(), "model_name"]
+        elif (backtest_rows["customer_group"] == group).any():
+            chosen[group] = DEFAULT_MODEL  # nothing to compare (no holdout revenue): the default
     published = published_predictions(backtest_rows, chosen)
     extra = []
     for group, part in [*published.groupby("customer_group"), ("all", published)]:
@@ -307,7 +450,10 @@ def model_metrics(
     )
     metrics = metrics.join(best, on="customer_group")
     metrics["nominal_coverage"] = coverage
-    return metrics
+    is_published = metrics["model_name"] == PUBLISHED
+    judged = metrics[is_published].apply(_validation, axis=1, gate_error=gate_error, result_type="expand")
+    metrics.loc[is_published, ["validation_status", "validation_note"]] = judged.to_numpy()
+    return metrics.reindex(columns=METRIC_COLUMNS)
 
 
 def chosen_models(metrics: pd.DataFrame) -> dict[str, str]:
@@ -328,6 +474,29 @@ def clv_tiers(values: np.ndarray, high_share: float, low_share: float) -> np.nda
     return np.where(pct > 1 - high_share, "High", np.where(pct <= low_share, "Low", "Mid"))
 
 
+@dataclass(frozen=True)
+class PublishSettings:
+    """What clv_predictions needs besides data; each field is the var of the same name."""
+
+    horizon_days: int
+    discount_rate: float
+    clv_tier_high_share: float
+    clv_tier_low_share: float
+    clv_interval_coverage: float
+    model_version: str
+    as_of_date: object
+
+
+VALIDATION_COLUMNS = {  # prediction column: clv_model_metrics column (the published row of the group)
+    "validation_status": "validation_status",
+    "validation_note": "validation_note",
+    "backtest_mae": "mae",
+    "backtest_aggregate_error": "aggregate_revenue_error",
+    "backtest_gini": "normalized_gini",
+    "best_baseline_mae": "best_baseline_mae",
+}
+
+
 def publish(
     fitted: FittedModels,
     scoring: pd.DataFrame,
@@ -335,47 +504,43 @@ def publish(
     metrics: pd.DataFrame,
     rfm: pd.DataFrame,
     actions: pd.DataFrame,
-    settings: dict,
+    settings: PublishSettings,
 ) -> pd.DataFrame:
-    """clv_predictions: one row per customer of the scoring snapshot.
-
-    settings: horizon_days, discount_rate, tier_high_share, tier_low_share, coverage,
-    model_version, as_of_date.
-    """
-    horizon = int(settings["horizon_days"])
+    """clv_predictions: one row per customer of the scoring snapshot, each with the backtest
+    evidence (validation_status and figures) of the model published for its group."""
+    horizon = int(settings.horizon_days)
     scores = score_models(fitted, scoring, horizon)
     chosen = chosen_models(metrics)
-    model = scores["customer_group"].map(chosen).fillna("btyd")
     names = model_names(scores)
+    model = scores["customer_group"].map(chosen).where(lambda m: m.isin(names), DEFAULT_MODEL)
     revenue = np.choose(
         model.map({name: i for i, name in enumerate(names)}).to_numpy(),
         [scores[f"revenue_{name}"].to_numpy(float) for name in names],
     )
-    lower = np.zeros(len(scores))
-    upper = np.zeros(len(scores))
+    revenue = np.nan_to_num(revenue, nan=0.0).clip(min=0)
+    lower, upper = revenue.copy(), revenue.copy()
     published = published_predictions(backtest_rows, chosen)
     for group in GROUPS:
         mask = (scores["customer_group"] == group).to_numpy()
         history = published[published["customer_group"] == group]
         if not mask.any() or history.empty:
-            lower[mask], upper[mask] = revenue[mask], revenue[mask]
-            continue
+            continue  # no backtest residuals: the interval is the estimate itself
         edges = evaluation.interval_bins(history["predicted_revenue"])
         offsets = evaluation.conformal_offsets(
-            history["actual_revenue"], history["predicted_revenue"], edges, settings["coverage"]
+            history["actual_revenue"], history["predicted_revenue"], edges, settings.clv_interval_coverage
         )
         lower[mask], upper[mask] = evaluation.apply_offsets(revenue[mask], edges, offsets)
-    factor = discount_factor(horizon, float(settings["discount_rate"]))
+    factor = discount_factor(horizon, float(settings.discount_rate))
     out = scores[
         ["customer_id", "customer_group", "p_alive", "expected_purchases", "expected_avg_order_value"]
     ].copy()
     out["p_return_within_horizon"] = scores.get("p_return_within_horizon", np.nan)
     out["predicted_revenue"] = revenue
     out["predicted_clv"] = revenue * factor
-    out["clv_lower"] = lower * factor
-    out["clv_upper"] = upper * factor
+    out["clv_lower"] = np.clip(np.minimum(lower, revenue), 0, None) * factor
+    out["clv_upper"] = np.maximum(upper, revenue) * factor
     out["clv_tier"] = clv_tiers(
-        out["predicted_clv"].to_numpy(), settings["tier_high_share"], settings["tier_low_share"]
+        out["predicted_clv"].to_numpy(), settings.clv_tier_high_share, settings.clv_tier_low_share
     )
     out = out.merge(rfm[["customer_id", "rfm_segment", "rfm_value_level"]], on="customer_id", how="left")
     out["segment_mismatch"] = out["rfm_value_level"] != out["clv_tier"]
@@ -384,8 +549,11 @@ def publish(
         on=["clv_tier", "customer_group"],
         how="left",
     )
+    evidence = metrics[metrics["model_name"] == PUBLISHED].set_index("customer_group")
+    for column, source in VALIDATION_COLUMNS.items():
+        out[column] = out["customer_group"].map(evidence[source])
     out["model_name"] = model.to_numpy()
-    out["model_version"] = settings["model_version"]
-    out["as_of_date"] = settings["as_of_date"]
+    out["model_version"] = settings.model_version
+    out["as_of_date"] = settings.as_of_date
     out["horizon_days"] = horizon
     return out.drop(columns=["rfm_value_level"])

@@ -22,7 +22,9 @@ def normalized_gini(actual, predicted) -> float:
     predicted = np.asarray(predicted, float)
     if len(actual) < 2 or actual.sum() <= 0:
         return float("nan")
-    return _gini(actual, predicted) / _gini(actual, actual)
+    perfect = _gini(actual, actual)
+    # Everyone spent the same: no ranking to judge (a tiny or uniform shop).
+    return _gini(actual, predicted) / perfect if perfect > 0 else float("nan")
 
 
 def decile_mape(actual, predicted) -> float:

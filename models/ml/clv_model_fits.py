@@ -10,13 +10,26 @@ from python_utils.versioning import library_versions, model_version
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    seed = int(config_value(dbt.config.get("seed")))
+    seed = int(config_value(dbt.config.get("random_seed")))
     xgboost_sample_size = int(config_value(dbt.config.get("xgboost_sample_size")))
+    horizon = int(config_value(dbt.config.get("horizon_days")))
+    window = read_frame(dbt.ref("int_as_of_date"))
     scoring = read_frame(dbt.ref("customer_rfm"))
+    # XGBoost learns next-horizon revenue from the calibration snapshot; a shortened backtest
+    # window gives targets over a shorter horizon, which would not be what is predicted.
+    full_window = window["backtest_horizon_days"].iloc[0] == horizon
     calibration = read_frame(dbt.ref("int_customer_snapshots"), where={"snapshot_name": "calibration"})
-    table = clv.fit_models(scoring, calibration, seed, xgboost_sample_size).to_table()
+    fitted = clv.fit_models(
+        scoring,
+        calibration if full_window else None,
+        seed,
+        xgboost_sample_size,
+        calendar=read_frame(dbt.ref("int_purchase_calendar"), order_by=("order_date",)),
+        multipliers=read_frame(dbt.ref("calendar_multipliers"), order_by=("month",)),
+    )
+    table = fitted.to_table()
     table["model_version"] = model_version(parameters=table["parameters_json"].tolist(), seed=seed)
     table["library_versions"] = library_versions()
-    table["as_of_date"] = pd.Timestamp(scoring["as_of_date"].max()).date() if len(scoring) else None
+    table["as_of_date"] = pd.Timestamp(window["as_of_date"].iloc[0]).date()
     table["fitted_at"] = pd.Timestamp.now(tz="UTC").tz_localize(None)
     return to_warehouse(table, session)

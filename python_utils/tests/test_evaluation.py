@@ -36,3 +36,7 @@ def test_conformal_intervals_cover_as_promised():
     assert (upper - lower)[predicted > np.quantile(predicted, 0.8)].mean() > (upper - lower)[
         predicted < np.quantile(predicted, 0.2)
     ].mean()
+
+
+def test_gini_is_undefined_when_everyone_spent_the_same():
+    assert np.isnan(evaluation.normalized_gini([5.0, 5.0, 5.0], [1.0, 2.0, 3.0]))

@@ -99,15 +99,15 @@ def test_published_predictions_are_complete_and_ordered(tmp_path):
         ],
         columns=["clv_tier", "customer_group", "recommended_action"],
     )
-    settings = {
-        "horizon_days": 365,
-        "discount_rate": 0.1,
-        "tier_high_share": 0.2,
-        "tier_low_share": 0.5,
-        "coverage": 0.8,
-        "model_version": "test",
-        "as_of_date": "2025-12-31",
-    }
+    settings = clv.PublishSettings(
+        horizon_days=365,
+        discount_rate=0.1,
+        clv_tier_high_share=0.2,
+        clv_tier_low_share=0.5,
+        clv_interval_coverage=0.8,
+        model_version="test",
+        as_of_date="2025-12-31",
+    )
     out = clv.publish(fitted, scoring, rows, metrics, rfm, actions, settings)
     assert len(out) == len(scoring) and out["customer_id"].is_unique
     numeric = out[

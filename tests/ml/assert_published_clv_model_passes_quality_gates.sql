@@ -1,5 +1,10 @@
-{#- Quality gates on the backtest: the published CLV model must beat the best naive baseline
-    on per-customer MAE, and its total revenue must be within clv_max_aggregate_error. -#}
+{#- Quality gates on the backtest, for all customers: the published CLV predictions must do at
+    least as well as the best naive baseline on per-customer MAE (a baseline can be what is
+    published), with total revenue within clv_max_aggregate_error. clv_model_metrics judges
+    (validation_status); this test reports. A warning by default (clv_gate_severity):
+    predictions are still published, each carrying its validation_status; CI and strict users
+    set it to error. A build without an honest backtest (not_backtestable) has nothing to judge. -#}
+{{ config(severity=clv_var('clv_gate_severity')) }}
 
 with
 
@@ -19,27 +24,19 @@ published as (
 failures as (
 
     select
-        'worse than the best naive baseline on MAE' as failure,
+        validation_note as failure,
+        published_model,
         mae,
         best_baseline_mae,
         aggregate_revenue_error
     from published
-    where not mae < best_baseline_mae
+    where validation_status = 'below_target'
 
     union all
 
     select
-        'aggregate revenue error beyond clv_max_aggregate_error' as failure,
-        mae,
-        best_baseline_mae,
-        aggregate_revenue_error
-    from published
-    where abs(aggregate_revenue_error) > {{ var('clv_max_aggregate_error') }}
-
-    union all
-
-    select
-        'no published model' as failure,
+        'no published row in clv_model_metrics' as failure,
+        null as published_model,
         null as mae,
         null as best_baseline_mae,
         null as aggregate_revenue_error

@@ -1,18 +1,33 @@
-{#- The backtest's points in time: each customer's RFM summary one and two horizons before
-    as_of_date, with what the customer did in the horizon after it. One row per
+{#- The backtest's points in time: each customer's RFM summary one and two backtest horizons
+    before as_of_date, with what the customer did in the backtest horizon after it. One row per
     (snapshot_name, customer_id).
 
-    - calibration: at as_of_date - horizon_days     (backtest: fit here, score the holdout;
-                                                      and XGBoost's training rows)
-    - training:    at as_of_date - 2 * horizon_days (XGBoost's training rows in the backtest)
+    - calibration: at as_of_date - backtest_horizon_days     (backtest: fit here, score the
+                                                              holdout; XGBoost's training rows)
+    - training:    at as_of_date - 2 * backtest_horizon_days (XGBoost's training rows in the backtest)
 
-    The summary at as_of_date itself is customer_rfm, built by the same macro. -#}
+    backtest_horizon_days is horizon_days unless the history is too short (int_as_of_date);
+    without an honest backtest this table is empty. The summary at as_of_date itself is
+    customer_rfm, built by the same macro. -#}
 
-{%- set horizon = clv_var('horizon_days') -%}
+{%- set window = backtest_window() -%}
 
-{{ customer_snapshots(
-    {'calibration': horizon, 'training': 2 * horizon},
-    order_days=ref('int_customer_order_days'),
-    customers=ref('int_customers'),
-    as_of=ref('int_as_of_date'),
-) }}
+with
+
+snapshots as (
+
+    {{ customer_snapshots(
+        {'calibration': window.horizon_days, 'training': 2 * window.horizon_days},
+        order_days=ref('int_customer_order_days'),
+        customers=ref('int_customers'),
+        as_of=ref('int_as_of_date'),
+        horizon=window.horizon_days,
+    ) | indent(4) }}
+
+)
+
+select * from snapshots
+{%- if not window.is_backtestable %}
+-- {{ window.backtest_window }}: no snapshot is honest, so none is written.
+where 1 = 0
+{%- endif %}

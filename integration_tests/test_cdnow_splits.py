@@ -1,0 +1,54 @@
+"""CDNOW at the splits real users pick: a short history (the backtest window shrinks), a long
+horizon, and a short one. Each builds green and publishes every customer, with its evidence.
+(1998-03-31, 182 days) is the cdnow_shop fixture, checked in test_clv.py.)"""
+
+import pytest
+
+from integration_tests.conftest import query, run_dbt
+from python_utils.cdnow import load_cdnow_order_lines
+
+
+@pytest.fixture(scope="module")
+def cdnow_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cdnow_splits") / "orders.csv"
+    load_cdnow_order_lines().to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("as_of_date", "horizon_days", "window", "status"),
+    [
+        # Eight months of history: the backtest holds out half of it, not 243 days before the first order.
+        ("1997-08-31", 243, "shortened", "validated"),
+        # The holdout holds December 1997 with under a year to learn a calendar from: below target, said so.
+        ("1998-06-30", 273, "shortened", "below_target"),
+        # Six months of history, a 90-day backtest: unbiased and better than both baselines.
+        ("1997-06-30", 91, "shortened", "validated"),
+    ],
+)
+def test_cdnow_split_builds_green_and_publishes_every_customer(
+    cdnow_csv, tmp_path, as_of_date, horizon_days, window, status
+):
+    db = tmp_path / "clv.duckdb"
+    variables = {"transactions_path": str(cdnow_csv), "as_of_date": as_of_date, "horizon_days": horizon_days}
+    run_dbt("build", tmp_path, db, variables)
+    ((customers, predictions, broken, statuses),) = query(
+        db,
+        "select (select count(*) from marts.customer_rfm), count(*), "
+        "count(*) filter (where not (isfinite(predicted_clv) and predicted_revenue >= 0 "
+        "and clv_lower <= predicted_clv and predicted_clv <= clv_upper)), "
+        "count(distinct validation_status) from ml.clv_predictions",
+    )
+    assert customers == predictions > 20_000 and broken == 0 and statuses >= 1
+    ((backtest_window, backtest_days),) = query(
+        db, "select backtest_window, backtest_horizon_days from intermediate.int_as_of_date"
+    )
+    assert backtest_window == window and backtest_days <= horizon_days
+    ((published_status, error, mae, best_baseline_mae),) = query(
+        db,
+        "select validation_status, aggregate_revenue_error, mae, best_baseline_mae from ml.clv_model_metrics "
+        "where model_name = 'published' and customer_group = 'all'",
+    )
+    assert published_status == status
+    if status == "validated":
+        assert abs(error) <= 0.10 and mae <= best_baseline_mae

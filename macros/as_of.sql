@@ -40,8 +40,9 @@
 {% macro backtest_window() %}
     {%- set default = {'horizon_days': clv_var('horizon_days'), 'backtest_window': 'full', 'is_backtestable': true} -%}
     {%- set as_of = ref('int_as_of_date') -%}
-    {#- Parsing, or a unit test (its inputs are CTEs, not tables): the full horizon. -#}
-    {%- if not execute or '__dbt__cte__' in (as_of | string) -%}
+    {#- Parsing, a unit test (its inputs are CTEs), or compiling before any build (linting):
+        the full horizon. -#}
+    {%- if not execute or '__dbt__cte__' in (as_of | string) or load_relation(as_of) is none -%}
         {{ return(default) }}
     {%- endif -%}
     {%- set row = run_query("select backtest_horizon_days, backtest_window from " ~ as_of).rows -%}

@@ -41,8 +41,10 @@ calendar as (
         {{ dbt.cast('purchasing_customers', dbt.type_int()) }} as purchasing_customers,
         {{ dbt.cast('repeat_purchases', dbt.type_int()) }} as repeat_purchases,
         {{ dbt.cast('first_purchases', dbt.type_int()) }} as first_purchases,
-        {{ dbt.cast('sum(first_purchases) over (order by order_date rows between unbounded preceding and current row)',
-            dbt.type_int()) }} as customers_acquired
+        {{ dbt.cast(
+            'sum(first_purchases) over (order by order_date rows between unbounded preceding and current row)',
+            dbt.type_int(),
+        ) }} as customers_acquired
 
     from daily
 

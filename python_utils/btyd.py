@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
+from python_utils import fit_rows
+
 PENALIZERS = (0.0, 0.001, 0.01, 0.1)
 MIN_BGNBD_CUSTOMERS = 10  # fewer customers (or no repeat buyer) give no identifiable BG/NBD
 MIN_GAMMA_GAMMA_CUSTOMERS = 10  # repeat buyers with positive spend
@@ -31,6 +33,30 @@ class FitResult:
     distinct_rows: int  # weighted rows the optimiser saw
     seconds: float
     note: str = ""
+
+    def to_row(self, name: str, **extra: float) -> dict:
+        """Its clv_model_fits row (``extra``: more parameters stored beside the fitted ones)."""
+        return fit_rows.model_row(name, self.params | extra, self.rows, self.seconds, self.converged,
+                                  self.penalizer if self.converged else 0.0, self.note, self.distinct_rows)  # fmt: skip
+
+    @classmethod
+    def from_row(cls, row, fitted_keys: tuple[str, ...]) -> FitResult:
+        """Back from a clv_model_fits row; only ``fitted_keys`` are model parameters."""
+        stored = fit_rows.parameters(row)
+        converged = bool(row["converged"])
+        return cls(
+            params={k: float(stored[k]) for k in fitted_keys} if converged else {},
+            penalizer=float(row["penalizer"]),
+            converged=converged,
+            rows=int(row["rows_used"]),
+            distinct_rows=int(row["distinct_rows"]),
+            seconds=float(row["fit_seconds"]),
+            note=row["note"],
+        )
+
+
+BGNBD_PARAMETERS = ("r", "alpha", "a", "b")
+GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
 
 
 def _compress(frame: pd.DataFrame) -> pd.DataFrame:
@@ -139,13 +165,13 @@ def fit_btyd(frequency, recency, T, monetary) -> tuple[FitResult, FitResult]:
 def bgnbd_model(params: dict[str, float]) -> BetaGeoFitter:
     """A BetaGeoFitter ready to predict from stored parameters."""
     model = BetaGeoFitter()
-    model.params_ = pd.Series(params)[["r", "alpha", "a", "b"]]
+    model.params_ = pd.Series(params)[list(BGNBD_PARAMETERS)]
     return model
 
 
 def gamma_gamma_model(params: dict[str, float]) -> GammaGammaFitter:
     model = GammaGammaFitter()
-    model.params_ = pd.Series(params)[["p", "q", "v"]]
+    model.params_ = pd.Series(params)[list(GAMMA_GAMMA_PARAMETERS)]
     return model
 
 

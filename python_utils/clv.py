@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from python_utils import btyd, evaluation, regression, seasonality, survival
+from python_utils import btyd, evaluation, fit_rows, regression, seasonality, survival
 
 GROUPS = ("repeat", "one_time")
 BASELINES = ("baseline_last_period", "baseline_spend_rate")
@@ -74,106 +74,37 @@ class FittedModels:
     notes: list[str] = field(default_factory=list)
 
     def to_table(self) -> pd.DataFrame:
-        """One row per fitted model: parameters as JSON, rows, seconds, convergence."""
-        rows = []
-        for name, fit in (("bgnbd", self.bgnbd), ("gamma_gamma", self.gamma_gamma)):
-            params = fit.params | ({"mean_spend": self.mean_spend} if name == "gamma_gamma" else {})
-            rows.append(
-                {
-                    "model_name": name,
-                    "parameters_json": json.dumps(params),
-                    "rows_used": fit.rows,
-                    "distinct_rows": fit.distinct_rows,
-                    "fit_seconds": fit.seconds,
-                    "converged": fit.converged,
-                    "penalizer": fit.penalizer if fit.converged else 0.0,
-                    "note": fit.note,
-                }
-            )
-        rows.append(
-            {
-                "model_name": "seasonality",
-                "parameters_json": json.dumps({"monthly_index": self.seasonal_index}),
-                "rows_used": 0,
-                "distinct_rows": 0,
-                "fit_seconds": 0.0,
-                "converged": self.seasonal_index is not None,
-                "penalizer": 0.0,
-                "note": self.seasonal_note,
-            }
-        )
+        """One row per fitted model (fit_rows.COLUMNS), each written by the fit itself."""
+        rows = [
+            self.bgnbd.to_row("bgnbd"),
+            self.gamma_gamma.to_row("gamma_gamma", mean_spend=self.mean_spend),
+            fit_rows.model_row("seasonality", {"monthly_index": self.seasonal_index}, 0, 0.0,
+                               converged=self.seasonal_index is not None, note=self.seasonal_note),
+        ]  # fmt: skip
         if self.cox is not None:
-            cox = self.cox.to_dict() | {"purchases_given_return": self.purchases_given_return}
-            rows.append(
-                {
-                    "model_name": "cox",
-                    "parameters_json": json.dumps(cox),
-                    "rows_used": self.cox.rows,
-                    "distinct_rows": self.cox.rows,
-                    "fit_seconds": self.cox.seconds,
-                    "converged": True,
-                    "penalizer": self.cox.penalizer,
-                    "note": f"concordance {self.cox.concordance:.3f}",
-                }
-            )
+            rows.append(self.cox.to_row(purchases_given_return=self.purchases_given_return))
         if self.xgboost is not None:
-            xgb_fit = self.xgboost
-            rows.append(
-                {
-                    "model_name": "xgboost",
-                    "parameters_json": json.dumps(
-                        {"model_json": xgb_fit.model_json, "levels": xgb_fit.levels, "seed": xgb_fit.seed}
-                    ),
-                    "rows_used": xgb_fit.rows,
-                    "distinct_rows": xgb_fit.rows,
-                    "fit_seconds": xgb_fit.seconds,
-                    "converged": True,
-                    "penalizer": 0.0,
-                    "note": "",
-                }
-            )
-        table = pd.DataFrame(rows)
+            rows.append(self.xgboost.to_row())
+        table = pd.DataFrame(rows, columns=list(fit_rows.COLUMNS))
         table["notes"] = "; ".join(self.notes)
         return table
 
     @classmethod
     def from_table(cls, table: pd.DataFrame) -> FittedModels:
-        by_name = {row["model_name"]: row for _, row in table.iterrows()}
-
-        def result(name: str) -> btyd.FitResult:
-            row = by_name[name]
-            params = json.loads(row["parameters_json"])
-            params.pop("mean_spend", None)
-            return btyd.FitResult(
-                params=params if bool(row["converged"]) else {},
-                penalizer=float(row["penalizer"]),
-                converged=bool(row["converged"]),
-                rows=int(row["rows_used"]),
-                distinct_rows=int(row["distinct_rows"]),
-                seconds=float(row["fit_seconds"]),
-                note=row["note"],
-            )
-
-        cox, xgb_fit, per_return = None, None, 1.0
-        if "cox" in by_name:
-            values = json.loads(by_name["cox"]["parameters_json"])
-            per_return = values.pop("purchases_given_return")
-            cox = survival.CoxFit.from_dict(values)
-        if "xgboost" in by_name:
-            values = json.loads(by_name["xgboost"]["parameters_json"])
-            row = by_name["xgboost"]
-            xgb_fit = regression.XgbFit(
-                values["model_json"],
-                values["levels"],
-                int(row["rows_used"]),
-                float(row["fit_seconds"]),
-                values["seed"],
-            )
-        spend = json.loads(by_name["gamma_gamma"]["parameters_json"]).get("mean_spend", 0.0)
-        season = by_name.get("seasonality")
-        index = json.loads(season["parameters_json"])["monthly_index"] if season is not None else None
-        note = season["note"] if season is not None else ""
-        return cls(result("bgnbd"), result("gamma_gamma"), cox, xgb_fit, per_return, spend, index, note)
+        rows = {row["model_name"]: row for _, row in table.iterrows()}
+        cox, season = rows.get("cox"), rows.get("seasonality")
+        return cls(
+            bgnbd=btyd.FitResult.from_row(rows["bgnbd"], btyd.BGNBD_PARAMETERS),
+            gamma_gamma=btyd.FitResult.from_row(rows["gamma_gamma"], btyd.GAMMA_GAMMA_PARAMETERS),
+            cox=survival.CoxFit.from_row(cox) if cox is not None else None,
+            xgboost=regression.XgbFit.from_row(rows["xgboost"]) if "xgboost" in rows else None,
+            purchases_given_return=fit_rows.parameters(cox)["purchases_given_return"]
+            if cox is not None
+            else 1.0,
+            mean_spend=fit_rows.parameters(rows["gamma_gamma"]).get("mean_spend", 0.0),
+            seasonal_index=fit_rows.parameters(season)["monthly_index"] if season is not None else None,
+            seasonal_note=season["note"] if season is not None else "",
+        )
 
 
 def fit_models(

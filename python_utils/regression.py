@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+from python_utils import fit_rows
 from python_utils.features import category_levels, category_values
 
 NUMERIC_FEATURES = (
@@ -29,6 +30,7 @@ NUMERIC_FEATURES = (
     "first_purchase_value",
     "revenue_last_horizon",
     "purchases_last_horizon",
+    "return_share",  # share of spend returned so far: revenue is net of returns
 )
 CATEGORICAL_FEATURES = ("acquisition_channel", "region")
 PARAMS = {
@@ -68,6 +70,22 @@ class XgbFit:
         booster = xgb.Booster()
         booster.load_model(bytearray(self.model_json, "utf-8"))
         return booster
+
+    def to_row(self) -> dict:
+        """Its clv_model_fits row."""
+        stored = {"model_json": self.model_json, "levels": self.levels, "seed": self.seed}
+        return fit_rows.model_row("xgboost", stored, self.rows, self.seconds)
+
+    @classmethod
+    def from_row(cls, row) -> XgbFit:
+        stored = fit_rows.parameters(row)
+        return cls(
+            stored["model_json"],
+            stored["levels"],
+            int(row["rows_used"]),
+            float(row["fit_seconds"]),
+            stored["seed"],
+        )
 
 
 def fit_xgboost(train: pd.DataFrame, seed: int = 42, sample_size: int = 250_000) -> XgbFit:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter
 
+from python_utils import fit_rows
 from python_utils.features import category_levels, category_values
 
 CATEGORICAL = ("acquisition_channel", "region")
@@ -55,6 +56,16 @@ class CoxFit:
     @classmethod
     def from_dict(cls, values: dict) -> CoxFit:
         return cls(**values)
+
+    def to_row(self, **extra: float) -> dict:
+        """Its clv_model_fits row (``extra``: more parameters stored beside the fit)."""
+        return fit_rows.model_row("cox", self.to_dict() | extra, self.rows, self.seconds,
+                                  penalizer=self.penalizer, note=f"concordance {self.concordance:.3f}")  # fmt: skip
+
+    @classmethod
+    def from_row(cls, row) -> CoxFit:
+        stored = fit_rows.parameters(row)
+        return cls(**{name: stored[name] for name in cls.__dataclass_fields__})
 
 
 def fit_cox(

@@ -28,12 +28,14 @@ def snapshot(n: int, seed: int, with_target: bool = True) -> pd.DataFrame:
             "avg_order_value": (first_value + frequency * monetary) / (frequency + 1),
             "discount_share": rng.uniform(0, 0.2, n),
             "first_purchase_value": first_value,
+            "returned_amount": np.where(rng.random(n) < 0.1, 0.2 * first_value, 0.0),
             "revenue_last_horizon": rng.gamma(1, 20, n) * (rng.random(n) < 0.4),
             "purchases_last_horizon": rng.poisson(0.5, n),
             "acquisition_channel": rng.choice(["organic", "email"], n),
             "region": rng.choice(["europe", "asia_pacific"], n),
         }
     )
+    frame["return_share"] = frame["returned_amount"] / (frame["total_net_revenue"] + frame["returned_amount"])
     if with_target:
         # Future revenue depends on past frequency and spend: there is signal to learn.
         frame["target_purchases"] = rng.poisson(

@@ -175,6 +175,13 @@ def gamma_gamma_model(params: dict[str, float]) -> GammaGammaFitter:
     return model
 
 
+def horizon_share(T, horizon: float) -> np.ndarray:
+    """The horizon as a share of the time a customer was watched: what scales a customer's
+    history to the horizon at its historical rate. Customers watched for less than the horizon
+    are not extrapolated (1)."""
+    return horizon / np.maximum(np.asarray(T, float), horizon)
+
+
 def prior_spend(gamma_gamma: dict[str, float], mean_spend: float) -> float:
     """Expected spend per purchase day of a customer without repeat spend: Gamma-Gamma's prior
     mean p * v / (q - 1), or the shop's mean spend per purchase day when Gamma-Gamma is not fitted."""
@@ -209,7 +216,7 @@ def predict_btyd(
         purchases = bg.conditional_expected_number_of_purchases_up_to_time(horizon, frequency, recency, T)
         p_alive = bg.conditional_probability_alive(frequency, recency, T)
     else:
-        purchases = (frequency + 1) * horizon / np.maximum(T, horizon)
+        purchases = (frequency + 1) * horizon_share(T, horizon)
         p_alive = np.ones_like(frequency)
     # Gamma-Gamma's conditional mean; customers without positive repeat spend get the prior mean.
     has_spend = (frequency > 0) & (monetary > 0)

@@ -233,13 +233,12 @@ def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
             out["revenue_blend_seasonal"] = (
                 out["revenue_btyd_seasonal"] + out["revenue_xgboost_seasonal"]
             ) / 2
-    watched = np.maximum(frame["t_days"].to_numpy(float), horizon_days)
     out["revenue_baseline_last_period"] = frame["revenue_last_horizon"].to_numpy(float).clip(min=0)
     out["purchases_baseline_last_period"] = frame["purchases_last_horizon"].to_numpy(float)
     # Historical rate x horizon; customers younger than the horizon are not extrapolated.
-    spend_rate = frame["total_net_revenue"].to_numpy(float).clip(min=0) * horizon_days / watched
-    out["revenue_baseline_spend_rate"] = spend_rate
-    out["purchases_baseline_spend_rate"] = (frequency + 1) * horizon_days / watched
+    share = btyd.horizon_share(frame["t_days"], horizon_days)
+    out["revenue_baseline_spend_rate"] = frame["total_net_revenue"].to_numpy(float).clip(min=0) * share
+    out["purchases_baseline_spend_rate"] = (frequency + 1) * share
     return out
 
 

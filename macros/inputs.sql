@@ -193,7 +193,6 @@
         {%- endif -%}
     {%- endif -%}
 
-    {%- set probe = none -%}
     {%- set probe = run_query("select * from " ~ relation ~ " limit 1") -%}
     {%- set found = probe.column_names | map('lower') | list -%}
     {%- if found == ['column0'] -%}

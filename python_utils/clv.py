@@ -41,7 +41,6 @@ CANDIDATES = {
 DEFAULT_MODEL = "btyd"  # published where there is no backtest to choose by
 OWN_SPEND_MIN_FREQUENCY = 3
 PUBLISHED = "published"
-VALIDATION_STATUSES = ("validated", "below_target", "not_backtestable")
 
 
 def customer_group(frequency) -> np.ndarray:

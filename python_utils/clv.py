@@ -9,6 +9,8 @@ it. Times in days, money in US dollars (net of returns).
   reshape btyd, XGBoost and their blend by the calendar (python_utils.seasonality: the window's
   factor, over the factor of the window XGBoost learned from); ``btyd_own_spend`` uses a repeat
   buyer's own mean spend once it has OWN_SPEND_MIN_FREQUENCY repeat purchase days;
+  ``btyd_corrected`` scales btyd by the ratio of actual to predicted revenue that its refit
+  one window earlier had (per group, clipped to [0.5, 2]);
   ``cox`` = P(second purchase in horizon) x purchases per returning customer x prior spend
   (one-time buyers only); ``xgboost`` = regression trained on the snapshot before; blends
   average two of them;
@@ -35,9 +37,10 @@ GROUPS = ("repeat", "one_time")
 BASELINES = ("baseline_last_period", "baseline_spend_rate")
 SEASONAL = ("btyd_seasonal", "xgboost_seasonal", "blend_seasonal")
 CANDIDATES = {
-    "repeat": ("btyd", "btyd_own_spend", "xgboost", "blend_btyd_xgboost", *SEASONAL, *BASELINES),
-    "one_time": ("btyd", "cox", "xgboost", "blend_btyd_xgboost", "blend_cox_xgboost", *SEASONAL, *BASELINES),
-}
+    "repeat": ("btyd", "btyd_own_spend", "btyd_corrected", "xgboost", "blend_btyd_xgboost", *SEASONAL, *BASELINES),
+    "one_time": ("btyd", "btyd_corrected", "cox", "xgboost", "blend_btyd_xgboost", "blend_cox_xgboost", *SEASONAL,
+                 *BASELINES),
+}  # fmt: skip
 DEFAULT_MODEL = "btyd"  # published where there is no backtest to choose by
 OWN_SPEND_MIN_FREQUENCY = 3
 PUBLISHED = "published"
@@ -245,6 +248,31 @@ def model_names(scores: pd.DataFrame) -> list[str]:
     return [c.removeprefix("revenue_") for c in scores.columns if c.startswith("revenue_")]
 
 
+MIN_BIAS_RATIO, MAX_BIAS_RATIO = 0.5, 2.0  # a correction outside this says more about noise than bias
+
+
+def bias_ratios(scores: pd.DataFrame, actual_revenue) -> dict[str, float]:
+    """Per customer group: actual / btyd-predicted revenue over a window (clipped to
+    [MIN_BIAS_RATIO, MAX_BIAS_RATIO]); groups without predicted revenue are left out."""
+    frame = pd.DataFrame(
+        {"group": scores["customer_group"].to_numpy(), "actual": np.asarray(actual_revenue, float),
+         "predicted": scores["revenue_btyd"].to_numpy(float)}
+    ).dropna()  # fmt: skip
+    sums = frame.groupby("group")[["actual", "predicted"]].sum()
+    sums = sums[sums["predicted"] > 0]
+    return (sums["actual"] / sums["predicted"]).clip(MIN_BIAS_RATIO, MAX_BIAS_RATIO).to_dict()
+
+
+def add_bias_corrected(scores: pd.DataFrame, ratios: dict[str, float]) -> pd.DataFrame:
+    """btyd_corrected: btyd x the ratio of actual to predicted revenue its refit one window
+    earlier had, per customer group (no column without ratios)."""
+    if ratios:
+        ratio = scores["customer_group"].map(ratios).fillna(1.0).to_numpy(float)
+        scores["revenue_btyd_corrected"] = scores["revenue_btyd"].to_numpy(float) * ratio
+        scores["purchases_btyd_corrected"] = scores["purchases_btyd"].to_numpy(float) * ratio
+    return scores
+
+
 def backtest(
     calibration: pd.DataFrame,
     training: pd.DataFrame | None,
@@ -255,9 +283,15 @@ def backtest(
     multipliers: pd.DataFrame | None = None,
 ):
     """Fit on the calibration snapshot, predict its holdout horizon; one row per customer x model.
-    An empty calibration (no honest backtest) gives no rows."""
+    An empty calibration (no honest backtest) gives no rows. btyd_corrected learns its ratio by
+    refitting BTYD on the training snapshot and scoring the window up to the calibration date."""
     fitted = fit_models(calibration, training, seed, xgboost_sample_size, calendar, multipliers)
     scores = score_models(fitted, calibration, horizon_days)
+    if training is not None and len(training) and training["target_revenue"].notna().any():
+        earlier = fit_models(training, None, seed, xgboost_sample_size, calendar, multipliers)
+        scores = add_bias_corrected(
+            scores, bias_ratios(score_models(earlier, training, horizon_days), training["target_revenue"])
+        )
     actual = calibration[["target_revenue", "target_purchases"]].to_numpy(float)
     parts = []
     for name in model_names(scores):
@@ -439,6 +473,13 @@ def publish(
     evidence (validation_status and figures) of the model published for its group."""
     horizon = int(settings.horizon_days)
     scores = score_models(fitted, scoring, horizon)
+    # btyd_corrected at as_of_date: btyd's ratio of actual to predicted revenue in the backtest.
+    btyd_rows = metrics[(metrics["model_name"] == "btyd") & metrics["customer_group"].isin(GROUPS)]
+    btyd_rows = btyd_rows[btyd_rows["predicted_revenue"] > 0]
+    ratios = (btyd_rows["actual_revenue"] / btyd_rows["predicted_revenue"]).clip(
+        MIN_BIAS_RATIO, MAX_BIAS_RATIO
+    )
+    scores = add_bias_corrected(scores, dict(zip(btyd_rows["customer_group"], ratios, strict=True)))
     chosen = chosen_models(metrics)
     names = model_names(scores)
     model = scores["customer_group"].map(chosen).where(lambda m: m.isin(names), DEFAULT_MODEL)

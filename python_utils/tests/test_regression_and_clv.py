@@ -142,3 +142,17 @@ def test_return_rate_shrinks_each_customer_toward_the_population():
     )
     assert rate[1] > population > rate[0] and 0 <= rate.min() and rate.max() <= 1
     assert clv.return_rate(frame.drop(columns="returned_amount")).tolist() == [0, 0, 0, 0]
+
+
+def test_bias_correction_scales_btyd_by_the_ratio_learned_one_window_earlier():
+    earlier = pd.DataFrame(
+        {"customer_group": ["repeat", "repeat", "one_time"], "revenue_btyd": [10.0, 30.0, 5.0]}
+    )
+    ratios = clv.bias_ratios(earlier, actual_revenue=[20.0, 40.0, 1_000.0])
+    assert ratios == {"repeat": 1.5, "one_time": clv.MAX_BIAS_RATIO}  # 60/40; 200x is clipped
+    now = pd.DataFrame(
+        {"customer_group": ["repeat", "one_time"], "revenue_btyd": [8.0, 2.0], "purchases_btyd": [1.0, 0.5]}
+    )
+    corrected = clv.add_bias_corrected(now.copy(), ratios)
+    assert corrected["revenue_btyd_corrected"].tolist() == [12.0, 4.0]
+    assert "revenue_btyd_corrected" not in clv.add_bias_corrected(now.copy(), {})

@@ -56,11 +56,16 @@ def snapshot_date(frame: pd.DataFrame):
     return pd.Timestamp(frame[column].max()) if len(frame) and column in frame else None
 
 
+def purchase_spend(frame: pd.DataFrame) -> np.ndarray:
+    """Each customer's purchase spend before returns (net revenue + returned), US dollars, >= 0."""
+    returned = frame["returned_amount"].fillna(0).to_numpy(float) if "returned_amount" in frame else 0.0
+    return (frame["total_net_revenue"].to_numpy(float) + np.clip(returned, 0, None)).clip(min=0)
+
+
 def mean_spend(frame: pd.DataFrame) -> float:
     """The shop's mean purchase spend per purchase day (before returns), US dollars."""
-    spend = frame["total_net_revenue"].to_numpy(float) + frame.get("returned_amount", 0.0)
     days = (frame["frequency"].to_numpy(float) + 1).sum()
-    return float(np.sum(spend) / days) if days > 0 else 0.0
+    return float(purchase_spend(frame).sum() / days) if days > 0 else 0.0
 
 
 @dataclass
@@ -109,6 +114,15 @@ class FittedModels:
         )
 
 
+def fit_purchase_models(history: pd.DataFrame) -> FittedModels:
+    """BG/NBD and Gamma-Gamma alone (with their fallbacks), what btyd scores from."""
+    bgnbd, gamma_gamma = btyd.fit_btyd(
+        history["frequency"], history["recency_days"], history["t_days"], history["monetary_value"]
+    )
+    notes = [fit.note for fit in (bgnbd, gamma_gamma) if not fit.converged]
+    return FittedModels(bgnbd, gamma_gamma, None, None, 1.0, mean_spend(history), notes=notes)
+
+
 def fit_models(
     history: pd.DataFrame,
     previous: pd.DataFrame | None,
@@ -121,11 +135,9 @@ def fit_models(
     one horizon earlier, whose targets end at ``history``'s date); learn the calendar from the
     purchase calendar up to ``history``'s date. Nothing here raises on a small or odd shop:
     what cannot be fitted is recorded and falls back (module docstring)."""
-    notes = []
-    bgnbd, gamma_gamma = btyd.fit_btyd(
-        history["frequency"], history["recency_days"], history["t_days"], history["monetary_value"]
-    )
-    notes += [fit.note for fit in (bgnbd, gamma_gamma) if not fit.converged]
+    purchase = fit_purchase_models(history)
+    bgnbd, gamma_gamma = purchase.bgnbd, purchase.gamma_gamma
+    notes = list(purchase.notes)
     cox = xgb_fit = None
     try:
         cox = survival.fit_cox(history, seed=seed)
@@ -143,22 +155,21 @@ def fit_models(
     else:
         notes.append("xgboost not fitted: no earlier snapshot with a complete horizon")
     index, season_note = (None, "no snapshot date")
-    if snapshot_date(history) is not None:
+    cutoff = snapshot_date(history)
+    if cutoff is not None:
         expected = (
             btyd.bgnbd_model(bgnbd.params).expected_number_of_purchases_up_to_time
             if bgnbd.converged
             else None
         )
-        index, season_note = seasonality.monthly_index(
-            calendar, snapshot_date(history), multipliers, expected
-        )
+        index, season_note = seasonality.monthly_index(calendar, cutoff, multipliers, expected)
     return FittedModels(
         bgnbd,
         gamma_gamma,
         cox,
         xgb_fit,
         per_return,
-        mean_spend(history) if len(history) else 0.0,
+        purchase.mean_spend,
         None if index is None else [float(v) for v in index],
         season_note,
         notes,
@@ -175,8 +186,7 @@ def return_rate(frame: pd.DataFrame) -> np.ndarray:
     if "returned_amount" not in frame:
         return np.zeros(len(frame))
     returned = frame["returned_amount"].fillna(0).to_numpy(float).clip(min=0)
-    spend = frame["total_net_revenue"].to_numpy(float) + returned  # purchase spend
-    spend = spend.clip(min=0)
+    spend = purchase_spend(frame)
     population = returned.sum() / spend.sum() if spend.sum() > 0 else 0.0
     weight = float(np.median(spend[spend > 0])) if (spend > 0).any() else 1.0
     return np.clip((returned + weight * population) / (spend + weight), 0.0, 1.0)
@@ -204,9 +214,9 @@ def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
     purchases = pred["expected_purchases"].to_numpy()
     out["revenue_btyd"] = pred["predicted_revenue"].to_numpy() * kept_share
     out["purchases_btyd"] = purchases
-    factor = 1.0
-    if fitted.seasonal_index is not None and snapshot_date(frame) is not None:
-        factor = seasonality.window_factor(fitted.seasonal_index, snapshot_date(frame), horizon_days)
+    factor, scored_at = 1.0, snapshot_date(frame)
+    if fitted.seasonal_index is not None and scored_at is not None:
+        factor = seasonality.window_factor(fitted.seasonal_index, scored_at, horizon_days)
         out["revenue_btyd_seasonal"] = out["revenue_btyd"] * factor
         out["purchases_btyd_seasonal"] = purchases * factor
     frequency, monetary = frame["frequency"].to_numpy(float), frame["monetary_value"].to_numpy(float)
@@ -229,7 +239,7 @@ def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
         if "revenue_btyd_seasonal" in out:
             # XGBoost learned the revenue of the window one horizon earlier: re-weight it by
             # how much busier this window's calendar is than that one's.
-            trained_on = snapshot_date(frame) - pd.Timedelta(days=horizon_days)
+            trained_on = scored_at - pd.Timedelta(days=horizon_days)
             learned = seasonality.window_factor(fitted.seasonal_index, trained_on, horizon_days)
             out["revenue_xgboost_seasonal"] = out["revenue_xgboost"] * factor / learned
             out["revenue_blend_seasonal"] = (
@@ -251,12 +261,12 @@ def model_names(scores: pd.DataFrame) -> list[str]:
 MIN_BIAS_RATIO, MAX_BIAS_RATIO = 0.5, 2.0  # a correction outside this says more about noise than bias
 
 
-def bias_ratios(scores: pd.DataFrame, actual_revenue) -> dict[str, float]:
-    """Per customer group: actual / btyd-predicted revenue over a window (clipped to
-    [MIN_BIAS_RATIO, MAX_BIAS_RATIO]); groups without predicted revenue are left out."""
+def bias_ratios(groups, actual_revenue, predicted_revenue) -> dict[str, float]:
+    """Per customer group: actual / predicted revenue (per customer or already per group),
+    clipped to [MIN_BIAS_RATIO, MAX_BIAS_RATIO]; groups without predicted revenue are left out."""
     frame = pd.DataFrame(
-        {"group": scores["customer_group"].to_numpy(), "actual": np.asarray(actual_revenue, float),
-         "predicted": scores["revenue_btyd"].to_numpy(float)}
+        {"group": np.asarray(groups), "actual": np.asarray(actual_revenue, float),
+         "predicted": np.asarray(predicted_revenue, float)}
     ).dropna()  # fmt: skip
     sums = frame.groupby("group")[["actual", "predicted"]].sum()
     sums = sums[sums["predicted"] > 0]
@@ -288,10 +298,9 @@ def backtest(
     fitted = fit_models(calibration, training, seed, xgboost_sample_size, calendar, multipliers)
     scores = score_models(fitted, calibration, horizon_days)
     if training is not None and len(training) and training["target_revenue"].notna().any():
-        earlier = fit_models(training, None, seed, xgboost_sample_size, calendar, multipliers)
-        scores = add_bias_corrected(
-            scores, bias_ratios(score_models(earlier, training, horizon_days), training["target_revenue"])
-        )
+        earlier = score_models(fit_purchase_models(training), training, horizon_days)
+        ratios = bias_ratios(earlier["customer_group"], training["target_revenue"], earlier["revenue_btyd"])
+        scores = add_bias_corrected(scores, ratios)
     actual = calibration[["target_revenue", "target_purchases"]].to_numpy(float)
     parts = []
     for name in model_names(scores):
@@ -475,11 +484,10 @@ def publish(
     scores = score_models(fitted, scoring, horizon)
     # btyd_corrected at as_of_date: btyd's ratio of actual to predicted revenue in the backtest.
     btyd_rows = metrics[(metrics["model_name"] == "btyd") & metrics["customer_group"].isin(GROUPS)]
-    btyd_rows = btyd_rows[btyd_rows["predicted_revenue"] > 0]
-    ratios = (btyd_rows["actual_revenue"] / btyd_rows["predicted_revenue"]).clip(
-        MIN_BIAS_RATIO, MAX_BIAS_RATIO
+    ratios = bias_ratios(
+        btyd_rows["customer_group"], btyd_rows["actual_revenue"], btyd_rows["predicted_revenue"]
     )
-    scores = add_bias_corrected(scores, dict(zip(btyd_rows["customer_group"], ratios, strict=True)))
+    scores = add_bias_corrected(scores, ratios)
     chosen = chosen_models(metrics)
     names = model_names(scores)
     model = scores["customer_group"].map(chosen).where(lambda m: m.isin(names), DEFAULT_MODEL)

@@ -5,6 +5,8 @@ so no model sees the holdout. The backtest horizon is horizon_days, shortened fo
 history (int_as_of_date); without an honest backtest the table is empty.
 """
 
+import pandas as pd
+
 from python_utils import clv
 from python_utils.io import config_value, read_frame, to_warehouse
 
@@ -20,7 +22,7 @@ def model(dbt, session):
     rows, _ = clv.backtest(
         calibration,
         training,
-        int(horizon) if horizon == horizon and horizon is not None else 0,
+        int(horizon) if pd.notna(horizon) else 0,  # 0: no honest backtest, calibration is empty
         seed,
         xgboost_sample_size,
         calendar=read_frame(dbt.ref("int_purchase_calendar"), order_by=("order_date",)),

@@ -148,7 +148,7 @@ def test_bias_correction_scales_btyd_by_the_ratio_learned_one_window_earlier():
     earlier = pd.DataFrame(
         {"customer_group": ["repeat", "repeat", "one_time"], "revenue_btyd": [10.0, 30.0, 5.0]}
     )
-    ratios = clv.bias_ratios(earlier, actual_revenue=[20.0, 40.0, 1_000.0])
+    ratios = clv.bias_ratios(earlier["customer_group"], [20.0, 40.0, 1_000.0], earlier["revenue_btyd"])
     assert ratios == {"repeat": 1.5, "one_time": clv.MAX_BIAS_RATIO}  # 60/40; 200x is clipped
     now = pd.DataFrame(
         {"customer_group": ["repeat", "one_time"], "revenue_btyd": [8.0, 2.0], "purchases_btyd": [1.0, 0.5]}

@@ -101,11 +101,19 @@ def warehouse_facts(db: Path, export_to: Path) -> dict:
         (as_of, horizon) = con.execute(
             "select as_of_date, horizon_days from intermediate.int_as_of_date"
         ).fetchone()
-        fits = dict(con.execute("select model_name, parameters_json from ml.clv_model_fits").fetchall())
+        fits = dict(
+            con.execute(
+                "select model_name, parameters_json from ml.clv_model_fits where snapshot_name = 'scoring'"
+            ).fetchall()
+        )
         rfm = con.execute(
             "select frequency, recency_days, t_days, monetary_value from marts.customer_rfm"
         ).df()
-        fit_seconds = dict(con.execute("select model_name, fit_seconds from ml.clv_model_fits").fetchall())
+        fit_seconds = dict(
+            con.execute(
+                "select model_name, fit_seconds from ml.clv_model_fits where snapshot_name = 'scoring'"
+            ).fetchall()
+        )
         # Purchases only, as a lifetimes user would feed it (credit days are not purchase days).
         clean = "select customer_id, order_date, net_amount from marts.fct_sales where is_purchase"
         con.execute(f"copy ({clean}) to '{export_to}' (format parquet)")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from python_utils.cdnow import load_cdnow_order_lines
@@ -18,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
-SQL_LAYER = ("--exclude", "path:models/ml", "path:tests/ml")  # everything up to the marts
+SQL_LAYER = ("--exclude", "path:models/ml+", "path:tests/ml")  # up to the SQL marts, no ML
 NO_TESTS = ("--exclude-resource-type", "test", "unit_test")  # with `build`: seeds and models only
 
 
@@ -52,6 +53,11 @@ def run_dbt(
 def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(db_path), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+def query_frame(db_path: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(sql).df()
 
 
 @pytest.fixture(scope="session")

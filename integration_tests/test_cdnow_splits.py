@@ -37,7 +37,7 @@ def test_cdnow_split_builds_green_and_publishes_every_customer(
         "select (select count(*) from marts.customer_rfm), count(*), "
         "count(*) filter (where not (isfinite(predicted_clv) and predicted_revenue >= 0 "
         "and clv_lower <= predicted_clv and predicted_clv <= clv_upper)), "
-        "count(distinct validation_status) from ml.clv_predictions",
+        "count(distinct validation_status) from marts.clv_predictions",
     )
     assert customers == predictions > 20_000 and broken == 0 and statuses >= 1
     ((backtest_window, backtest_days),) = query(

@@ -21,7 +21,7 @@ def test_every_customer_has_one_sane_prediction(demo_shop):
         demo_shop["db"],
         "select (select count(*) from marts.customer_rfm), count(*), "
         "count(*) filter (where not (isfinite(predicted_clv) and predicted_revenue >= 0 "
-        "and clv_lower <= predicted_clv and predicted_clv <= clv_upper)) from ml.clv_predictions",
+        "and clv_lower <= predicted_clv and predicted_clv <= clv_upper)) from marts.clv_predictions",
     )
     assert predictions == customers and bad == 0
 
@@ -45,7 +45,8 @@ def test_backtest_aggregate_errors_are_small_on_generated_data(demo_shop):
 
 def test_fitted_bgnbd_recovers_the_true_parameters(demo_shop):
     ((parameters,),) = query(
-        demo_shop["db"], "select parameters_json from ml.clv_model_fits where model_name = 'bgnbd'"
+        demo_shop["db"],
+        "select parameters_json from ml.clv_model_fits where snapshot_name = 'scoring' and model_name = 'bgnbd'",
     )
     fitted, truth = json.loads(parameters), demo_shop["truth"]["true_params"]
     for name in ("r", "alpha", "a", "b"):
@@ -62,7 +63,7 @@ def test_cdnow_predictions_are_complete_and_sane(cdnow_shop):
     ((customers, predictions, revenue, p_alive),) = query(
         db,
         "select (select count(*) from marts.customer_rfm), count(*), sum(predicted_revenue), avg(p_alive) "
-        "from ml.clv_predictions",
+        "from marts.clv_predictions",
     )
     assert predictions == customers
     assert 0 < p_alive < 1 and revenue > 0
@@ -75,7 +76,7 @@ def test_cdnow_predictions_are_complete_and_sane(cdnow_shop):
     )
     assert status == "below_target" and "aggregate revenue error" in note
     assert query(
-        db, "select distinct validation_status from ml.clv_predictions where customer_group = 'repeat'"
+        db, "select distinct validation_status from marts.clv_predictions where customer_group = 'repeat'"
     ) == [("below_target",)]
 
 
@@ -108,6 +109,6 @@ def test_a_december_peak_is_forecast_within_ten_percent(december_shop):
             db, baseline, "all", "normalized_gini"
         )
     ((statuses,),) = query(
-        db, "select count(*) from ml.clv_predictions where validation_status = 'validated'"
+        db, "select count(*) from marts.clv_predictions where validation_status = 'validated'"
     )
     assert statuses > 0

@@ -77,9 +77,9 @@ def test_degenerate_shop_publishes_complete_finite_predictions(tmp_path, name):
         "and isfinite(p_alive) and isfinite(expected_purchases) and isfinite(expected_avg_order_value) "
         "and predicted_revenue >= 0 and clv_lower <= predicted_clv and predicted_clv <= clv_upper)), "
         "count(distinct validation_status) filter (where validation_status is not null) "
-        "from ml.clv_predictions",
+        "from marts.clv_predictions",
     )
     assert customers == len({row["customer_id"] for row in rows}) == predictions
     assert broken == 0 and statuses >= 1
-    ((segmented,),) = query(db, "select count(*) from ml.customer_segments")
+    ((segmented,),) = query(db, "select count(*) from marts.customer_segments")
     assert segmented == customers

@@ -14,7 +14,7 @@ def test_chosen_segmentation_separates_customers(demo_shop):
 def test_names_are_unique_and_every_segment_has_an_action(demo_shop):
     rows = query(
         demo_shop["db"],
-        "select segment_id, segment_name, recommended_action, customers from ml.customer_segment_profiles",
+        "select segment_id, segment_name, recommended_action, customers from marts.customer_segment_profiles",
     )
     names = [name for _, name, _, _ in rows]
     assert len(names) == len(set(names))
@@ -24,14 +24,14 @@ def test_names_are_unique_and_every_segment_has_an_action(demo_shop):
 
 
 def test_rebuild_gives_identical_segment_ids(demo_shop):
-    before = dict(query(demo_shop["db"], "select customer_id, segment_id from ml.customer_segments"))
+    before = dict(query(demo_shop["db"], "select customer_id, segment_id from marts.customer_segments"))
     run_dbt(
         "run",
         demo_shop["workdir"],
         demo_shop["db"],
         {"transactions_path": str(demo_shop["data"])},
         "--select",
-        "segmentation_metrics customer_segments",
+        "segmentation_sample segmentation_metrics segmentation_centroids customer_segments",
     )
-    after = dict(query(demo_shop["db"], "select customer_id, segment_id from ml.customer_segments"))
+    after = dict(query(demo_shop["db"], "select customer_id, segment_id from marts.customer_segments"))
     assert before == after

@@ -1,6 +1,7 @@
 """The Snowflake path without an account: dbt parse for the target, the SQL layer through
 dbt-snowflake against fakesnow, and the Python model bodies in a Snowpark local session."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -12,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from integration_tests.conftest import REPO, query
-from integration_tests.snowpark_session import local_session, run_model
+from integration_tests.conftest import REPO
+from integration_tests.snowpark_session import as_pandas, duck_session, local_session, run_model
 from python_utils.package import build_zip
 from python_utils.synth import DirtyShares, ShopConfig, generate_shop, write_shop
 
@@ -37,7 +38,7 @@ def test_dbt_parse_for_the_snowflake_target_needs_no_connection(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    config = manifest["nodes"]["model.clv.clv_predictions"]["config"]
+    config = manifest["nodes"]["model.clv.clv_model_fits"]["config"]
     assert any(p.startswith("lifetimes==") for p in config["packages"])
     assert config["imports"] == ["@clv_python_utils/python_utils.zip"]
 
@@ -60,6 +61,11 @@ def test_sql_layer_builds_through_dbt_snowflake_on_the_emulator(tmp_path):
     expected = {k: v for k, v in truth["dirty_lines"].items() if v and k != "zero_amount"}
     assert report["rejected"] == expected
     assert report["customer_rfm"] == truth["customers_with_orders"]
+    # Seeded samples are drawn in the same order on both engines: md5 of "<customer_id>-<seed>".
+    drawn = report["sample_order"]
+    assert len(drawn) == truth["customers_with_orders"]
+    assert drawn == sorted(drawn, key=lambda c: (hashlib.md5(f"{c}-42".encode()).hexdigest(), c))
+    assert report["btyd_fit_rows"] > 0
 
 
 def test_python_utils_imports_from_its_stage_zip(tmp_path):
@@ -74,46 +80,90 @@ def test_python_utils_imports_from_its_stage_zip(tmp_path):
     assert "python_utils.zip" in done.stdout
 
 
+PYTHON_MODELS = ("segmentation_metrics", "segmentation_centroids", "clv_btyd_fits", "clv_model_fits",
+                 "clv_bgnbd_terms", "clv_model_scores")  # fmt: skip
+TIMINGS = ("fit_seconds", "fitted_at", "seconds")
+
+
 @pytest.fixture(scope="module")
-def snowpark_outputs(demo_shop):
-    """Every Python model run in DAG order in a Snowpark local session, on the demo tables."""
-    schemas = {"int_customer_snapshots": "intermediate", "customer_rfm": "marts", "int_as_of_date": "intermediate",
-               "int_purchase_calendar": "intermediate", "segment_actions": "reference", "clv_actions": "reference",
-               "calendar_multipliers": "reference"}  # fmt: skip
-    names = list(schemas)
+def adapter_outputs(demo_shop):
+    """Every Python model run in DAG order on Snowpark (local testing) and on DuckDB, fed the
+    same tables: the demo's SQL outputs for 1,500 customers (the Snowpark emulator builds
+    DataFrames cell by cell)."""
     import duckdb
 
+    customers = "(select customer_id from ml.segmentation_sample where sample_rank <= 1500)"
+    queries = {
+        "segmentation_sample": f"select * from ml.segmentation_sample where customer_id in {customers}",
+        "clv_snapshots": f"select * from ml.clv_snapshots where customer_id in {customers}",
+        "clv_fit_sample": f"select * from ml.clv_fit_sample where customer_id in {customers}",
+        "clv_snapshot_summary": "select * from ml.clv_snapshot_summary",
+        "int_purchase_calendar": "select * from intermediate.int_purchase_calendar",
+        "calendar_multipliers": "select * from reference.calendar_multipliers",
+    }
     with duckdb.connect(str(demo_shop["db"]), read_only=True) as con:
-        tables = {n: con.execute(f"select * from {schemas[n]}.{n}").df() for n in names}
-    session = local_session()
+        inputs = {name: con.execute(sql).df() for name, sql in queries.items()}
+        # their fit rows and pairs, as the SQL models make them
+        con.register("snapshots", inputs["clv_snapshots"])
+        inputs["clv_btyd_fit_rows"] = con.execute(
+            "select snapshot_name, 'bgnbd' as model_name, frequency, recency_days, t_days,"
+            " cast(null as double) as monetary_value, count(*) as weight from snapshots group by all"
+            " union all select snapshot_name, 'gamma_gamma', frequency, null, null, monetary_value, count(*)"
+            " from snapshots where frequency > 0 and monetary_value > 0 group by all"
+        ).df()
+        inputs["clv_frequency_tenure_pairs"] = con.execute(
+            "select distinct snapshot_name, frequency, t_days, horizon_days from snapshots"
+        ).df()
     outputs = {}
-    for model in ("segmentation_metrics", "customer_segments", "clv_backtest", "clv_model_metrics",
-                  "clv_model_fits", "clv_predictions"):  # fmt: skip
-        out = run_model(model, session, tables)
-        outputs[model] = out
-        tables[model] = out.rename(columns=str.lower)
+    for adapter, session in (("snowflake", local_session()), ("duckdb", duck_session())):
+        tables, raw = dict(inputs), {}
+        for model in PYTHON_MODELS:
+            raw[model] = run_model(model, session, tables, adapter)
+            tables[model] = as_pandas(raw[model])
+        outputs[adapter] = {"raw": raw, "tables": tables}
     return outputs
 
 
-def test_python_models_write_upper_case_columns_on_snowflake(snowpark_outputs):
-    for name, frame in snowpark_outputs.items():
-        assert all(c == c.upper() for c in frame.columns), name
+def test_python_models_write_upper_case_columns_on_snowflake(adapter_outputs):
+    for name, output in adapter_outputs["snowflake"]["raw"].items():
+        assert all(c == c.upper() for c in output.columns), name
 
 
-def test_snowpark_run_gives_the_same_segments_as_duckdb(snowpark_outputs, demo_shop):
-    ours = snowpark_outputs["customer_segments"].set_index("CUSTOMER_ID")["SEGMENT_ID"]
-    duck = dict(query(demo_shop["db"], "select customer_id, segment_id from ml.customer_segments"))
-    assert ours.to_dict() == duck
+def assert_json_close(a, b, path="$"):
+    """Equal JSON, numbers to 1e-9 relative, timings ignored."""
+    if isinstance(a, dict):
+        assert set(a) == set(b), path
+        for key in a:
+            if key not in TIMINGS:
+                assert_json_close(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_json_close(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) or isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-9, nan_ok=True), path
+    else:
+        assert a == b, path
 
 
-def test_snowpark_run_gives_the_same_clv_as_duckdb(snowpark_outputs, demo_shop):
-    fits = snowpark_outputs["clv_model_fits"].set_index("MODEL_NAME")["PARAMETERS_JSON"]
-    (duck_bgnbd,) = query(
-        demo_shop["db"], "select parameters_json from ml.clv_model_fits where model_name = 'bgnbd'"
-    )[0]
-    assert json.loads(fits["bgnbd"]) == pytest.approx(json.loads(duck_bgnbd))
-    ours = snowpark_outputs["clv_predictions"].set_index("CUSTOMER_ID")["PREDICTED_CLV"].sort_index()
-    duck = pd.Series(
-        dict(query(demo_shop["db"], "select customer_id, predicted_clv from ml.clv_predictions"))
-    ).sort_index()
-    np.testing.assert_allclose(ours.to_numpy(), duck.to_numpy(), rtol=1e-6)
+@pytest.mark.parametrize("model", PYTHON_MODELS)
+def test_snowpark_and_duckdb_runs_agree(adapter_outputs, model):
+    snow = adapter_outputs["snowflake"]["tables"][model]
+    duck = adapter_outputs["duckdb"]["tables"][model]
+    assert sorted(snow.columns) == sorted(duck.columns)
+    keys = [c for c in ("snapshot_name", "model_name", "customer_id", "k", "segment_id", "feature_name",
+                        "frequency", "t_days") if c in duck.columns]  # fmt: skip
+    snow = snow.sort_values(keys).reset_index(drop=True)
+    duck = duck.sort_values(keys).reset_index(drop=True)
+    assert len(snow) == len(duck) > 0
+    for column in duck.columns:
+        if column in TIMINGS:
+            continue
+        left, right = snow[column], duck[column]
+        if column == "parameters_json":
+            for a, b in zip(left, right, strict=True):
+                assert_json_close(json.loads(a), json.loads(b))
+        elif pd.api.types.is_float_dtype(right):
+            np.testing.assert_allclose(left.to_numpy(float), right.to_numpy(float), rtol=1e-9, err_msg=column)
+        else:
+            assert left.astype(str).tolist() == right.astype(str).tolist(), column

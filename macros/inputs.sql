@@ -13,6 +13,9 @@
         'incremental_lookback_days': (0, 3650),
         'random_seed': (0, 2147483647),
         'xgboost_sample_size': (100, 100000000),
+        'cox_sample_size': (100, 100000000),
+        'scoring_batch_size': (1000, 10000000),
+        'btyd_max_fit_rows': (1000, 100000000),
         'segmentation_k_min': (1, 50),
         'segmentation_k_max': (1, 50),
         'segmentation_sample_size': (10, 100000000),
@@ -153,7 +156,8 @@
 {% macro checked_vars() %}
     {{ return(['transactions_path', 'as_of_date', 'min_order_date', 'horizon_days', 'incremental_lookback_days',
         'source_timezone', 'orders_encoding', 'max_line_amount', 'default_currency', 'raw_database',
-        'raw_schema', 'raw_orders_table', 'random_seed', 'xgboost_sample_size', 'segmentation_k_min',
+        'raw_schema', 'raw_orders_table', 'random_seed', 'xgboost_sample_size', 'cox_sample_size',
+        'scoring_batch_size', 'btyd_max_fit_rows', 'segmentation_k_min',
         'segmentation_k_max', 'segmentation_sample_size', 'silhouette_sample_size', 'segmentation_features',
         'discount_rate', 'clv_tier_high_share', 'clv_tier_low_share', 'clv_interval_coverage',
         'clv_max_aggregate_error', 'clv_selection_max_aggregate_error', 'clv_gate_severity']) }}

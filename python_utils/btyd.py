@@ -59,9 +59,11 @@ BGNBD_PARAMETERS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
 
 
-def _compress(frame: pd.DataFrame) -> pd.DataFrame:
-    """Distinct rows of ``frame`` with a ``weight`` column counting their customers."""
-    return frame.groupby(list(frame.columns), sort=True).size().rename("weight").reset_index()
+def _compress(frame: pd.DataFrame, weights=None) -> pd.DataFrame:
+    """Distinct rows of ``frame`` with a ``weight`` column counting their customers (``weights``:
+    rows already weighted, e.g. the distinct rows the warehouse computed)."""
+    weighted = frame.assign(weight=1 if weights is None else np.asarray(weights, float))
+    return weighted.groupby(list(frame.columns), sort=True)["weight"].sum().reset_index()
 
 
 def _valid(params: pd.Series) -> bool:
@@ -96,9 +98,12 @@ def _fit_with_retries(name, make_model, columns, data, penalizers, is_valid) -> 
     raise RuntimeError(f"{name} did not converge with any penalizer ({note.strip()})")
 
 
-def fit_bgnbd(frequency, recency, T, penalizers=PENALIZERS) -> FitResult:
-    """Fit BG/NBD; if the optimiser fails or gives non-finite parameters, retry penalised."""
-    data = _compress(pd.DataFrame({"frequency": frequency, "recency": recency, "T": T}).astype(float))
+def fit_bgnbd(frequency, recency, T, penalizers=PENALIZERS, weights=None) -> FitResult:
+    """Fit BG/NBD; if the optimiser fails or gives non-finite parameters, retry penalised.
+    ``weights``: customers per row, when the rows are already distinct."""
+    data = _compress(
+        pd.DataFrame({"frequency": frequency, "recency": recency, "T": T}).astype(float), weights
+    )
     customers, repeaters = int(data["weight"].sum()), int(data.loc[data["frequency"] > 0, "weight"].sum())
     if customers < MIN_BGNBD_CUSTOMERS or repeaters == 0 or not (data["T"] > 0).any():
         raise RuntimeError(
@@ -115,19 +120,21 @@ def fit_bgnbd(frequency, recency, T, penalizers=PENALIZERS) -> FitResult:
     )
 
 
-def fit_gamma_gamma(frequency, monetary, penalizers=PENALIZERS) -> FitResult:
-    """Fit Gamma-Gamma on repeat buyers with positive mean repeat spend."""
+def fit_gamma_gamma(frequency, monetary, penalizers=PENALIZERS, weights=None) -> FitResult:
+    """Fit Gamma-Gamma on repeat buyers with positive mean repeat spend (``weights`` as fit_bgnbd)."""
     frame = pd.DataFrame({"frequency": frequency, "monetary": monetary}).astype(float)
+    frame["weight"] = 1.0 if weights is None else np.asarray(weights, float)
     frame = frame[(frame["frequency"] > 0) & (frame["monetary"] > 0)]
-    if len(frame) < MIN_GAMMA_GAMMA_CUSTOMERS:
+    buyers = int(frame["weight"].sum())
+    if buyers < MIN_GAMMA_GAMMA_CUSTOMERS:
         raise RuntimeError(
-            f"Gamma-Gamma needs {MIN_GAMMA_GAMMA_CUSTOMERS}+ repeat buyers with positive spend; found {len(frame)}"
+            f"Gamma-Gamma needs {MIN_GAMMA_GAMMA_CUSTOMERS}+ repeat buyers with positive spend; found {buyers}"
         )
     return _fit_with_retries(
         "Gamma-Gamma",
         lambda penalizer: GammaGammaFitter(penalizer_coef=penalizer),
         ("frequency", "monetary"),
-        _compress(frame),
+        _compress(frame[["frequency", "monetary"]], frame["weight"]),
         penalizers,
         # q > 1 keeps the mean spend p * v / (q - 1) finite and positive.
         lambda params: _valid(params) and params["q"] > 1,
@@ -140,7 +147,7 @@ def not_fitted(name: str, error: Exception, rows: int) -> FitResult:
                      seconds=0.0, note=f"{name} not fitted, fallback used: {error}")  # fmt: skip
 
 
-def fit_btyd(frequency, recency, T, monetary) -> tuple[FitResult, FitResult]:
+def fit_btyd(frequency, recency, T, monetary, weights=None) -> tuple[FitResult, FitResult]:
     """BG/NBD and Gamma-Gamma side by side. The fits are independent and spend their time in
     numpy and scipy array functions, which release the GIL, so on two cores both finish in
     about the time of the longer one. A fit that cannot be made (too few customers, no repeat
@@ -151,14 +158,18 @@ def fit_btyd(frequency, recency, T, monetary) -> tuple[FitResult, FitResult]:
         try:
             return fit(*columns)
         except RuntimeError as error:
-            return not_fitted(name, error, len(frequency))
+            return not_fitted(name, error, len(frequency) if weights is None else int(np.sum(weights)))
 
     # Each fit silences warnings with catch_warnings, which swaps process-wide state; doing it
     # here too means whatever order the threads restore in, the caller gets its state back.
     with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=2) as pool:
         warnings.simplefilter("ignore")
-        bgnbd = pool.submit(attempt, "BG/NBD", fit_bgnbd, frequency, recency, T)
-        gamma_gamma = pool.submit(attempt, "Gamma-Gamma", fit_gamma_gamma, frequency, monetary)
+        bgnbd = pool.submit(
+            attempt, "BG/NBD", lambda *c: fit_bgnbd(*c, weights=weights), frequency, recency, T
+        )
+        gamma_gamma = pool.submit(
+            attempt, "Gamma-Gamma", lambda *c: fit_gamma_gamma(*c, weights=weights), frequency, monetary
+        )
         return bgnbd.result(), gamma_gamma.result()
 
 
@@ -190,6 +201,37 @@ def prior_spend(gamma_gamma: dict[str, float], mean_spend: float) -> float:
     return float(gamma_gamma["p"] * gamma_gamma["v"] / (gamma_gamma["q"] - 1))
 
 
+def expected_purchases(bgnbd: dict[str, float], frequency, recency, T, horizon: float) -> np.ndarray:
+    """BG/NBD's expected purchase days in the horizon given each customer's history (lifetimes'
+    conditional expectation, which needs the Gauss hypergeometric function); without BG/NBD
+    the historical purchase-day rate x horizon (see predict_btyd). NaN or inf become 0."""
+    frequency, T = np.asarray(frequency, float), np.asarray(T, float)
+    if bgnbd:
+        purchases = bgnbd_model(bgnbd).conditional_expected_number_of_purchases_up_to_time(
+            horizon, frequency, np.asarray(recency, float), T
+        )
+    else:
+        purchases = (frequency + 1) * horizon_share(T, horizon)
+    return np.nan_to_num(np.asarray(purchases, float), nan=0.0, posinf=0.0)
+
+
+def expected_purchases_numerator(bgnbd: dict[str, float], frequency, T, horizon: float) -> np.ndarray:
+    """The part of BG/NBD's conditional expectation that needs the Gauss hypergeometric
+    function, as lifetimes computes it: (a + b + x - 1) / (a - 1) x [1 - ((alpha + T) /
+    (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t))]. It depends
+    on (frequency, T) only, so the warehouse computes it once per distinct pair and divides by
+    1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x) per customer
+    (clv_customer_scores); equal to expected_purchases before its NaN guard."""
+    frequency, T = np.asarray(frequency, float), np.asarray(T, float)
+    recency = T  # makes lifetimes' denominator exactly 1 + [x > 0] a / (b + x - 1)
+    with np.errstate(all="ignore"):
+        full = bgnbd_model(bgnbd).conditional_expected_number_of_purchases_up_to_time(
+            horizon, frequency, recency, T
+        )
+        ones = np.where(frequency > 0, 1 + bgnbd["a"] / (bgnbd["b"] + frequency - 1), 1.0)
+    return np.asarray(full, float) * ones
+
+
 def predict_btyd(
     bgnbd: dict[str, float],
     gamma_gamma: dict[str, float],
@@ -211,12 +253,10 @@ def predict_btyd(
     recency = np.asarray(recency, float)
     T = np.asarray(T, float)
     monetary = np.asarray(monetary, float)
+    purchases = expected_purchases(bgnbd, frequency, recency, T, horizon)
     if bgnbd:
-        bg = bgnbd_model(bgnbd)
-        purchases = bg.conditional_expected_number_of_purchases_up_to_time(horizon, frequency, recency, T)
-        p_alive = bg.conditional_probability_alive(frequency, recency, T)
+        p_alive = bgnbd_model(bgnbd).conditional_probability_alive(frequency, recency, T)
     else:
-        purchases = (frequency + 1) * horizon_share(T, horizon)
         p_alive = np.ones_like(frequency)
     # Gamma-Gamma's conditional mean; customers without positive repeat spend get the prior mean.
     has_spend = (frequency > 0) & (monetary > 0)
@@ -229,7 +269,6 @@ def predict_btyd(
         )
     else:
         spend = np.full(frequency.shape, float(mean_spend))
-    purchases = np.nan_to_num(np.asarray(purchases, float), nan=0.0, posinf=0.0)
     return pd.DataFrame(
         {
             "p_alive": np.clip(np.nan_to_num(np.asarray(p_alive, float), nan=0.0), 0, 1),

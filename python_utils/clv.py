@@ -80,13 +80,15 @@ class FittedModels:
     seasonal_note: str = ""
     notes: list[str] = field(default_factory=list)
 
-    def to_table(self) -> pd.DataFrame:
-        """One row per fitted model (fit_rows.COLUMNS), each written by the fit itself."""
+    def to_table(self, scoring_factors: dict | None = None) -> pd.DataFrame:
+        """One row per fitted model (fit_rows.COLUMNS), each written by the fit itself;
+        ``scoring_factors`` (seasonal factors the warehouse applies) join the calendar's row."""
+        season = {"monthly_index": self.seasonal_index} | (scoring_factors or {})
         rows = [
             self.bgnbd.to_row("bgnbd"),
             self.gamma_gamma.to_row("gamma_gamma", mean_spend=self.mean_spend),
-            fit_rows.model_row("seasonality", {"monthly_index": self.seasonal_index}, 0, 0.0,
-                               converged=self.seasonal_index is not None, note=self.seasonal_note),
+            fit_rows.model_row("seasonality", season, 0, 0.0, converged=self.seasonal_index is not None,
+                               note=self.seasonal_note),
         ]  # fmt: skip
         if self.cox is not None:
             rows.append(self.cox.to_row(purchases_given_return=self.purchases_given_return))
@@ -410,7 +412,10 @@ def model_metrics(
         row = _metrics_row(part, PUBLISHED, group)
         row["published_model"] = chosen.get(group, "by group") if group != "all" else json.dumps(chosen)
         row["interval_coverage"] = evaluation.cross_fitted_coverage(
-            part["actual_revenue"], part["predicted_revenue"], coverage, seed=seed
+            part["actual_revenue"],
+            part["predicted_revenue"],
+            coverage,
+            evaluation.seeded_half(part["customer_id"], seed),
         )
         extra.append(row)
     metrics = pd.concat([metrics, pd.DataFrame(extra)], ignore_index=True)
@@ -535,3 +540,142 @@ def publish(
     out["as_of_date"] = settings.as_of_date
     out["horizon_days"] = horizon
     return out.drop(columns=["rfm_value_level"])
+
+
+# --- Warehouse scale: fits from what the warehouse summarised, scores in bounded batches ----
+#
+# The warehouse hands Python three small things per snapshot (scoring = customer_rfm at
+# as_of_date, calibration and training one and two backtest horizons earlier): the weighted
+# distinct BTYD rows, a seeded sample of customers, and a one-row summary. fit_snapshot fits
+# from those; batch_scores computes, for one batch of customers, the quantities without a closed
+# form in SQL (BG/NBD's conditional expectation, Cox's step-function baseline, XGBoost's trees).
+# Everything else (P(alive), Gamma-Gamma spend, returns, seasonal factors, baselines, blends,
+# metrics, choice, intervals, tiers) is SQL: models/ml/clv and models/marts/clv.
+
+EARLIER_SNAPSHOT = {"scoring": "calibration", "calibration": "training"}  # XGBoost's training rows
+
+
+@dataclass(frozen=True)
+class SnapshotSummary:
+    """One row of clv_snapshot_summary: what a snapshot's fits need besides rows."""
+
+    snapshot_name: str
+    snapshot_date: object
+    horizon_days: int
+    customers: int
+    mean_spend: float
+    purchases_given_return: float  # the earlier snapshot's returning one-time buyers' mean purchases
+
+
+def fit_snapshot_btyd(summary: SnapshotSummary, btyd_rows: pd.DataFrame) -> FittedModels:
+    """BG/NBD and Gamma-Gamma of one snapshot from ``btyd_rows`` (clv_btyd_fit_rows: model_name
+    bgnbd / gamma_gamma, frequency, recency_days, t_days, monetary_value, weight), with their
+    fallbacks; nothing else fitted yet."""
+    bg_rows = btyd_rows[btyd_rows["model_name"] == "bgnbd"]
+    gg_rows = btyd_rows[btyd_rows["model_name"] == "gamma_gamma"]
+    customers = int(summary.customers)
+    try:
+        bgnbd = btyd.fit_bgnbd(bg_rows["frequency"], bg_rows["recency_days"], bg_rows["t_days"],
+                               weights=bg_rows["weight"])  # fmt: skip
+    except RuntimeError as error:
+        bgnbd = btyd.not_fitted("BG/NBD", error, customers)
+    try:
+        gamma_gamma = btyd.fit_gamma_gamma(
+            gg_rows["frequency"], gg_rows["monetary_value"], weights=gg_rows["weight"]
+        )
+    except RuntimeError as error:
+        gamma_gamma = btyd.not_fitted("Gamma-Gamma", error, customers)
+    notes = [fit.note for fit in (bgnbd, gamma_gamma) if not fit.converged]
+    return FittedModels(bgnbd, gamma_gamma, None, None, 1.0, float(summary.mean_spend), notes=notes)
+
+
+def fit_snapshot(
+    summary: SnapshotSummary,
+    fitted: FittedModels,
+    cox_rows: pd.DataFrame,
+    xgboost_rows: pd.DataFrame | None,
+    calendar: pd.DataFrame | None = None,
+    multipliers: pd.DataFrame | None = None,
+    seed: int = 42,
+) -> FittedModels:
+    """The rest of a snapshot's models, as fit_models fits them, beside its BTYD fits
+    (fit_snapshot_btyd): Cox on ``cox_rows`` (the snapshot's seeded sample), XGBoost on
+    ``xgboost_rows`` (the earlier snapshot's seeded sample with targets; None: not fitted) and
+    the calendar index."""
+    notes = fitted.notes
+    try:
+        fitted.cox = survival.fit_cox(cox_rows, sample_size=max(len(cox_rows), 1), seed=seed)
+    except Exception as error:  # e.g. no repeat buyers yet: no events to fit
+        notes.append(f"cox not fitted: {error}")
+    if xgboost_rows is not None and len(xgboost_rows):
+        fitted.purchases_given_return = float(summary.purchases_given_return)
+        try:
+            fitted.xgboost = regression.fit_xgboost(xgboost_rows, seed=seed, sample_size=len(xgboost_rows))
+        except Exception as error:
+            notes.append(f"xgboost not fitted: {error}")
+    else:
+        notes.append("xgboost not fitted: no earlier snapshot with a complete horizon")
+    bgnbd = fitted.bgnbd
+    expected = (
+        btyd.bgnbd_model(bgnbd.params).expected_number_of_purchases_up_to_time if bgnbd.converged else None
+    )
+    index, fitted.seasonal_note = seasonality.monthly_index(
+        calendar, pd.Timestamp(summary.snapshot_date), multipliers, expected
+    )
+    fitted.seasonal_index = None if index is None else [float(v) for v in index]
+    return fitted
+
+
+def scoring_factors(fitted: FittedModels, snapshot_date, horizon_days: int) -> dict[str, float | None]:
+    """The seasonal factors SQL applies: the scored window's (btyd_seasonal) and that over the
+    factor of the window XGBoost learned from, one horizon earlier (xgboost_seasonal); None
+    without a calendar index (no seasonal candidates)."""
+    if fitted.seasonal_index is None:
+        return {"window_factor": None, "xgboost_factor": None}
+    start = pd.Timestamp(snapshot_date)
+    factor = seasonality.window_factor(fitted.seasonal_index, start, horizon_days)
+    learned = seasonality.window_factor(
+        fitted.seasonal_index, start - pd.Timedelta(days=horizon_days), horizon_days
+    )
+    return {"window_factor": factor, "xgboost_factor": factor / learned}
+
+
+BATCH_SCORE_COLUMNS = ("snapshot_name", "customer_id", "p_return_within_horizon", "revenue_xgboost")
+
+
+def batch_scores(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
+    """For one batch of one snapshot's customers: Cox P(second purchase within the horizon) for
+    one-time buyers and XGBoost revenue (NaN where the model is not fitted), exactly as
+    score_models computes them."""
+    out = pd.DataFrame(
+        {"snapshot_name": frame["snapshot_name"].to_numpy(), "customer_id": frame["customer_id"].to_numpy()}
+    )
+    one_time = frame["frequency"].to_numpy() == 0
+    out["p_return_within_horizon"] = (
+        np.where(one_time, survival.probability_of_return(fitted.cox, frame, horizon_days), np.nan)
+        if fitted.cox is not None
+        else np.nan
+    )
+    out["revenue_xgboost"] = (
+        regression.predict_xgboost(fitted.xgboost, frame) if fitted.xgboost is not None else np.nan
+    )
+    # float64 out: XGBoost predicts float32, which the adapters would convert differently
+    return out.reindex(columns=list(BATCH_SCORE_COLUMNS)).astype(
+        {"p_return_within_horizon": float, "revenue_xgboost": float}
+    )
+
+
+def bgnbd_terms(fitted: FittedModels, pairs: pd.DataFrame) -> pd.DataFrame:
+    """BG/NBD's hypergeometric term per distinct (frequency, t_days) of a snapshot (pairs:
+    frequency, t_days, horizon_days), NaN without a BG/NBD fit: see
+    btyd.expected_purchases_numerator."""
+    out = pairs[["snapshot_name", "frequency", "t_days"]].copy()
+    if not fitted.bgnbd.converged or pairs.empty:
+        out["purchases_numerator"] = np.nan
+        return out
+    numerator = btyd.expected_purchases_numerator(
+        fitted.bgnbd.params, pairs["frequency"], pairs["t_days"], float(pairs["horizon_days"].iloc[0])
+    )
+    # NaN or inf (lifetimes' hypergeometric failing) is stored as missing: 0 purchases, as expected_purchases
+    out["purchases_numerator"] = np.where(np.isfinite(numerator), numerator, np.nan)
+    return out

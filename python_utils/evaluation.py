@@ -5,6 +5,8 @@ All functions take per-customer arrays of actual and predicted values over one h
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
@@ -70,7 +72,9 @@ def aggregate_error(actual, predicted) -> float:
 
 def interval_bins(predicted, bins: int = 5) -> np.ndarray:
     """Inner edges splitting predictions into equal-count bins, shape (<= bins - 1,)."""
-    edges = np.quantile(np.asarray(predicted, float), np.linspace(0, 1, bins + 1)[1:-1])
+    # arange / bins gives exact fractions (0.6, not linspace's 0.6000000000000001), as SQL's
+    # percentile_cont receives them: an edge landing on a data point must agree.
+    edges = np.quantile(np.asarray(predicted, float), np.arange(1, bins) / bins)
     return np.unique(edges)
 
 
@@ -101,11 +105,18 @@ def apply_offsets(predicted, edges: np.ndarray, offsets: pd.DataFrame) -> tuple[
     return np.minimum(lower, predicted), np.maximum(upper, predicted)
 
 
-def cross_fitted_coverage(actual, predicted, coverage: float, bins: int = 5, seed: int = 42) -> float:
-    """Honest coverage of the intervals: offsets fit on one half, measured on the other."""
+def seeded_half(customer_ids, seed: int = 42) -> np.ndarray:
+    """True for customers in the first seeded half: the md5 of "<customer_id>-<seed>" starts
+    below "8", as macros/sampling.sql's sample_order does in the warehouse."""
+    return np.array([hashlib.md5(f"{c}-{seed}".encode()).hexdigest() < "8" for c in customer_ids], bool)
+
+
+def cross_fitted_coverage(actual, predicted, coverage: float, half, bins: int = 5) -> float:
+    """Honest coverage of the intervals: offsets fit on one half (``half``, boolean, e.g.
+    seeded_half), measured on the other, and the other way round."""
     actual = np.asarray(actual, float)
     predicted = np.asarray(predicted, float)
-    half = np.random.default_rng(seed).random(len(actual)) < 0.5
+    half = np.asarray(half, bool)
     hits = []
     for fit_part in (half, ~half):
         if fit_part.sum() == 0 or (~fit_part).sum() == 0:

@@ -1,7 +1,9 @@
 """Adapter-neutral reading and writing for dbt Python models.
 
 dbt-duckdb hands a model DuckDB relations; dbt-snowflake hands it Snowpark DataFrames whose
-column names come back upper case. Models call these two functions and stay the same on both.
+column names come back upper case. Models call these functions and stay the same on both:
+read_frame / to_warehouse for small tables (samples, summaries, fits), read_batches /
+batches_to_warehouse for per-customer scoring in bounded batches.
 Duck-typed on purpose: this library imports neither duckdb nor snowpark.
 """
 
@@ -54,6 +56,54 @@ def read_frame(
     if keys:
         frame = frame.sort_values(keys, kind="stable").reset_index(drop=True)
     return frame
+
+
+def read_batches(relation: Any, session: Any, batch_size: int, where: dict[str, Any] | None = None):
+    """The relation as pandas DataFrames of at most ``batch_size`` rows (lower-case column
+    names), streamed: no more than one batch is held at a time. On DuckDB the query runs on a
+    cursor of the session, so the model's own output can be written while batches are read."""
+    if where:
+        relation = _filtered(relation, where)
+    if hasattr(relation, "to_pandas_batches"):  # Snowpark: the connector's result batches
+        batches = relation.to_pandas_batches()
+    else:
+        reader = session.cursor().sql(relation.sql_query()).to_arrow_reader(batch_size)
+        batches = (batch.to_pandas() for batch in reader)
+    for frame in batches:
+        for start in range(0, len(frame), batch_size):
+            part = frame.iloc[start : start + batch_size].reset_index(drop=True)
+            part.columns = [str(c).lower() for c in part.columns]
+            yield part
+
+
+def batches_to_warehouse(batches, columns: dict[str, str], session: Any, name: str) -> Any:
+    """A model's output written batch by batch, never whole in Python. ``columns``: name ->
+    "string" or "float64". On DuckDB an Arrow stream the materialization consumes as it is
+    produced; on Snowflake each batch is appended to a temporary table ``name`` whose rows the
+    model returns."""
+    if is_snowpark_session(session):
+        first = True
+        for frame in batches:
+            session.create_dataframe(to_warehouse(frame, session)).write.save_as_table(
+                name, mode="overwrite" if first else "append", table_type="temporary"
+            )
+            first = False
+        if first:  # no batch at all: an empty table of the right shape
+            empty = pd.DataFrame(
+                {c: pd.Series(dtype="object" if t == "string" else t) for c, t in columns.items()}
+            )
+            session.create_dataframe(to_warehouse(empty, session)).write.save_as_table(
+                name, mode="overwrite", table_type="temporary"
+            )
+        return session.table(name)
+    import pyarrow as pa
+
+    schema = pa.schema([(c, pa.string() if t == "string" else pa.float64()) for c, t in columns.items()])
+    record_batches = (
+        pa.RecordBatch.from_pandas(frame[list(columns)], schema=schema, preserve_index=False)
+        for frame in batches
+    )
+    return pa.RecordBatchReader.from_batches(schema, record_batches)
 
 
 def is_snowpark_session(session: Any) -> bool:

@@ -1,12 +1,15 @@
 """K-Means customer segmentation: features, choice of k, stable ids and names from profiles.
 
 Shapes: a customer frame has one row per customer; feature matrices are (n_customers, n_features),
-log-transformed where skewed and standardised. K-Means is fit on a seeded sample and every
-customer is then assigned to its nearest centroid, so cost grows linearly with customers.
+log-transformed where skewed and standardised. Everything here runs on the seeded sample the
+warehouse draws (segmentation_sample); the fitted centroids and feature scaling go back as a
+table and the warehouse assigns every customer to its nearest centroid (customer_segments), so
+Python's cost does not grow with the customer count.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,8 +18,6 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_samples
-
-from python_utils.versioning import model_version
 
 # Which feature plays which role in the naming rules.
 RECENCY = "days_since_last_order"
@@ -67,10 +68,6 @@ class KChoice:
     reason: str
 
 
-def _sample(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    return np.sort(rng.choice(n, size, replace=False)) if n > size else np.arange(n)
-
-
 def elbow_point(ks: Sequence[int], inertias: Sequence[float]) -> int | None:
     """The k farthest below the straight line from the first to the last point of the curve."""
     if len(ks) < 3:
@@ -86,16 +83,16 @@ def choose_k(
     matrix: FeatureMatrix,
     k_min: int = 3,
     k_max: int = 8,
-    sample_size: int = 20_000,
-    silhouette_size: int = 5_000,
+    silhouette_rows: np.ndarray | None = None,
     seed: int = 42,
 ) -> KChoice:
-    """Try k in [k_min, k_max] and keep the best silhouette; record inertia (elbow) per k.
+    """Try k in [k_min, k_max] on the whole matrix (the seeded sample the warehouse drew) and
+    keep the best silhouette, scored on ``silhouette_rows`` (boolean mask; all rows if None);
+    record inertia (elbow) per k.
 
     Fewer distinct customers than k, or no usable feature, narrows the range; with fewer than
     two distinct points the answer is one segment, with the reason.
     """
-    rng = np.random.default_rng(seed)
     values = matrix.values
     empty = pd.DataFrame({"k": [1], "inertia": [np.nan], "silhouette": [np.nan], "fit_seconds": [0.0]})
     if values.shape[1] == 0:
@@ -108,15 +105,14 @@ def choose_k(
     reason = "best silhouette"
     if upper < k_max or lower != k_min:
         reason += f" (k range narrowed to {lower}..{upper}: {distinct} distinct customers)"
-    fit_rows = values[_sample(len(values), sample_size, rng)]
-    score_rows = _sample(len(fit_rows), silhouette_size, rng)
+    scored = np.ones(len(values), bool) if silhouette_rows is None else np.asarray(silhouette_rows, bool)
     rows = []
     for k in range(lower, upper + 1):
         started = time.perf_counter()
-        model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(fit_rows)
-        labels = model.labels_[score_rows]
+        model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(values)
+        labels = model.labels_[scored]
         silhouette = (
-            float(silhouette_samples(fit_rows[score_rows], labels).mean())
+            float(silhouette_samples(values[scored], labels).mean())
             if len(np.unique(labels)) > 1
             else float("nan")
         )
@@ -126,49 +122,138 @@ def choose_k(
         )
     curve = pd.DataFrame(rows)
     chosen = int(curve.loc[curve["silhouette"].fillna(-1).idxmax(), "k"])
-    return KChoice(chosen, elbow_point(curve["k"], curve["inertia"]), curve, len(fit_rows), reason)
+    return KChoice(chosen, elbow_point(curve["k"], curve["inertia"]), curve, len(values), reason)
 
 
 @dataclass
-class Segmentation:
-    segment_id: np.ndarray  # (n_customers,) 1..k, 1 = highest mean monetary value
-    distance: np.ndarray  # (n_customers,) distance to the centroid, standardised units
-    silhouette: np.ndarray  # (n_customers,) silhouette of sampled customers, NaN elsewhere
+class Centroids:
+    centers: np.ndarray  # (k, n_features), standardised units; segment_id order (row 0 = segment 1)
+    labels: np.ndarray  # (n_sample,) segment_id of each sample customer
+    silhouette: np.ndarray  # (k,) mean silhouette of the segment's silhouette-sample customers
     k: int
     fit_seconds: float
 
 
-def fit_segments(
+def fit_centroids(
     matrix: FeatureMatrix,
     k: int,
     order_by: np.ndarray,
-    sample_size: int = 20_000,
-    silhouette_size: int = 5_000,
+    silhouette_rows: np.ndarray | None = None,
     seed: int = 42,
-) -> Segmentation:
-    """Fit K-Means with k clusters on a seeded sample and assign every customer.
+) -> Centroids:
+    """Fit K-Means with k clusters on the sample; the warehouse assigns every customer to the
+    nearest centroid (customer_segments).
 
-    Segment ids are ordered by the mean of ``order_by`` (e.g. total revenue), descending, so
-    they do not depend on K-Means' arbitrary labels.
+    Segments are numbered by the mean of ``order_by`` (e.g. total revenue) in the sample,
+    descending, so ids do not depend on K-Means' arbitrary labels.
     """
     started = time.perf_counter()
-    n = len(matrix.values)
-    if k <= 1 or matrix.values.shape[1] == 0:
-        return Segmentation(np.ones(n, int), np.zeros(n), np.full(n, np.nan), 1, 0.0)
-    rng = np.random.default_rng(seed)
-    fit_index = _sample(n, sample_size, rng)
-    model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(matrix.values[fit_index])
+    n, width = matrix.values.shape
+    if k <= 1 or width == 0:
+        return Centroids(np.zeros((1, width)), np.ones(n, int), np.full(1, np.nan), 1, 0.0)
+    model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(matrix.values)
     labels = model.predict(matrix.values)
-    distance = np.linalg.norm(matrix.values - model.cluster_centers_[labels], axis=1)
-    means = pd.Series(order_by).groupby(labels).mean().sort_values(ascending=False)
+    means = pd.Series(order_by).groupby(labels).mean().reindex(range(k)).sort_values(ascending=False)
     segment_of_label = np.zeros(k, int)
-    segment_of_label[means.index.to_numpy()] = np.arange(1, len(means) + 1)
+    segment_of_label[means.index.to_numpy()] = np.arange(1, k + 1)
     segment_id = segment_of_label[labels]
-    silhouette = np.full(n, np.nan)
-    scored = _sample(n, silhouette_size, rng)
+    centers = np.zeros_like(model.cluster_centers_)
+    centers[segment_of_label - 1] = model.cluster_centers_
+    scored = np.ones(n, bool) if silhouette_rows is None else np.asarray(silhouette_rows, bool)
+    silhouette = np.full(k, np.nan)
     if len(np.unique(labels[scored])) > 1:
-        silhouette[scored] = silhouette_samples(matrix.values[scored], labels[scored])
-    return Segmentation(segment_id, distance, silhouette, k, time.perf_counter() - started)
+        values = pd.Series(silhouette_samples(matrix.values[scored], labels[scored]))
+        per_segment = values.groupby(segment_id[scored]).mean()
+        silhouette[per_segment.index.to_numpy() - 1] = per_segment.to_numpy()
+    return Centroids(centers, segment_id, silhouette, k, time.perf_counter() - started)
+
+
+def feature_scaling(customers: pd.DataFrame, matrix: FeatureMatrix) -> pd.DataFrame:
+    """Per used feature, how a raw value becomes a standardised one (as prepare_features did):
+    z = (log1p(x) if log_transformed else x) - mean) / std. Columns feature_name,
+    is_log_transformed, feature_mean, feature_std."""
+    rows = []
+    for name in matrix.features:
+        column = customers[name].astype(float).fillna(0.0).to_numpy()
+        logged = name in matrix.log_transformed
+        column = np.log1p(column) if logged else column
+        rows.append({"feature_name": name, "is_log_transformed": logged,
+                     "feature_mean": float(column.mean()), "feature_std": float(column.std())})  # fmt: skip
+    return pd.DataFrame(rows, columns=["feature_name", "is_log_transformed", "feature_mean", "feature_std"])
+
+
+def centroid_table(
+    customers: pd.DataFrame, features: Sequence[str], matrix: FeatureMatrix, fitted: Centroids
+) -> pd.DataFrame:
+    """segmentation_centroids: one row per segment x configured feature, with the segment's
+    name, its centroid coordinate and the feature's scaling; unused features (dropped as
+    constant) have is_used false and weigh nothing in the distance."""
+    names = name_segments(segment_profiles(customers, fitted.labels))
+    scaling = feature_scaling(customers, matrix).set_index("feature_name")
+    rows = []
+    for segment in range(1, fitted.k + 1):
+        for name in features:
+            used = name in scaling.index
+            rows.append(
+                {
+                    "segment_id": segment,
+                    "segment_name": names[segment],
+                    # "Occasional 2" takes the action of "Occasional" (segment_actions seed)
+                    "segment_base_name": re.sub(r" \d+$", "", names[segment]),
+                    "feature_name": name,
+                    "is_used": used,
+                    "is_log_transformed": bool(scaling.at[name, "is_log_transformed"]) if used else False,
+                    "feature_mean": float(scaling.at[name, "feature_mean"]) if used else 0.0,
+                    "feature_std": float(scaling.at[name, "feature_std"]) if used else 1.0,
+                    "center": float(fitted.centers[segment - 1, matrix.features.index(name)])
+                    if used
+                    else 0.0,
+                    "segment_silhouette": float(fitted.silhouette[segment - 1]),
+                    "sample_customers": int((fitted.labels == segment).sum()),
+                    "k": fitted.k,
+                    "fit_seconds": fitted.fit_seconds,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def nearest_centroids(table: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """The reference for customer_segments' SQL: each customer's nearest segment (lowest
+    segment_id on a tie) and the Euclidean distance to it in standardised units; distance 0
+    with a single segment. Returns customer_id, segment_id, distance_to_centroid."""
+    used = table[table["is_used"]]
+    features = list(dict.fromkeys(used["feature_name"]))
+    scaling = used.drop_duplicates("feature_name").set_index("feature_name")
+    z = np.column_stack(
+        [
+            (np.log1p(values) if scaling.at[name, "is_log_transformed"] else values)
+            for name in features
+            for values in [customers[name].astype(float).fillna(0.0).to_numpy()]
+        ]
+        or [np.zeros(len(customers))]
+    )
+    if features:
+        z = (z - scaling.loc[features, "feature_mean"].to_numpy()) / scaling.loc[
+            features, "feature_std"
+        ].to_numpy()
+    segments = sorted(table["segment_id"].unique())
+    centers = np.array(
+        [
+            [used.set_index(["segment_id", "feature_name"]).at[(s, f), "center"] for f in features]
+            for s in segments
+        ]
+    ).reshape(len(segments), len(features))
+    if not features:
+        z = np.zeros((len(customers), 0))
+    distance = np.linalg.norm(z[:, None, :] - centers[None, :, :], axis=2)
+    best = distance.argmin(axis=1)
+    return pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy(),
+            "segment_id": np.asarray(segments)[best],
+            "distance_to_centroid": distance[np.arange(len(customers)), best] if len(segments) > 1 else 0.0,
+        }
+    )
 
 
 def name_segments(profiles: pd.DataFrame) -> dict[int, str]:
@@ -237,53 +322,3 @@ def metrics_table(choice: KChoice, matrix: FeatureMatrix) -> pd.DataFrame:
     table["reason"] = choice.reason
     table["notes"] = "; ".join(matrix.notes)
     return table
-
-
-def segment_customers(
-    customers: pd.DataFrame,
-    features: Sequence[str],
-    chosen_k: int,
-    actions: pd.DataFrame,
-    sample_size: int = 20_000,
-    silhouette_size: int = 5_000,
-    seed: int = 42,
-) -> pd.DataFrame:
-    """customer_segments: one row per customer with segment id, name, action and distances.
-
-    ``customers`` is customer_rfm; ``actions`` is the segment_actions seed (segment_name,
-    recommended_action). Names with a suffix (Occasional 2) take the action of their base name.
-    """
-    matrix = prepare_features(customers, features)
-    fitted = fit_segments(
-        matrix,
-        chosen_k,
-        customers["total_net_revenue"].to_numpy(),
-        sample_size=sample_size,
-        silhouette_size=silhouette_size,
-        seed=seed,
-    )
-    names = name_segments(segment_profiles(customers, fitted.segment_id))
-    segment_name = pd.Series(fitted.segment_id).map(names)
-    base_name = segment_name.str.replace(r" \d+$", "", regex=True)
-    action = base_name.map(actions.set_index("segment_name")["recommended_action"])
-    return pd.DataFrame(
-        {
-            "customer_id": customers["customer_id"].to_numpy(),
-            "segment_id": fitted.segment_id.astype(int),
-            "segment_name": segment_name.to_numpy(),
-            "recommended_action": action.to_numpy(),
-            "recency_days": customers["recency_days"].to_numpy(),
-            "days_since_last_order": customers["days_since_last_order"].to_numpy(),
-            "frequency": customers["frequency"].to_numpy(),
-            "monetary": customers["total_net_revenue"].to_numpy(),
-            "avg_order_value": customers["avg_order_value"].to_numpy(),
-            "discount_share": customers["discount_share"].to_numpy(),
-            "distance_to_centroid": fitted.distance,
-            "silhouette": fitted.silhouette,
-            "as_of_date": customers["as_of_date"].to_numpy(),
-            "model_version": model_version(
-                features=matrix.features, k=fitted.k, seed=seed, customers=len(customers)
-            ),
-            "scored_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
-        }
-    )

@@ -51,11 +51,13 @@ class CoxFit:
     concordance: float
 
     def to_dict(self) -> dict:
-        return self.__dict__.copy()
+        """The fit, without its timing: stored parameters (and model versions hashed from them)
+        are the same for the same data."""
+        return {k: v for k, v in self.__dict__.items() if k != "seconds"}
 
     @classmethod
     def from_dict(cls, values: dict) -> CoxFit:
-        return cls(**values)
+        return cls(**({"seconds": 0.0} | values))
 
     def to_row(self, **extra: float) -> dict:
         """Its clv_model_fits row (``extra``: more parameters stored beside the fit)."""
@@ -64,7 +66,7 @@ class CoxFit:
 
     @classmethod
     def from_row(cls, row) -> CoxFit:
-        stored = fit_rows.parameters(row)
+        stored = fit_rows.parameters(row) | {"seconds": float(row["fit_seconds"])}
         return cls(**{name: stored[name] for name in cls.__dataclass_fields__})
 
 

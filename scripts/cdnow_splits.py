@@ -87,7 +87,7 @@ def split_row(as_of: str, horizon: int, db: Path) -> dict:
             .set_index("model_name")
         )
         ((customers, predictions),) = con.execute(
-            "select (select count(*) from marts.customer_rfm), (select count(*) from ml.clv_predictions)"
+            "select (select count(*) from marts.customer_rfm), (select count(*) from marts.clv_predictions)"
         ).fetchall()
         row = {"split": f"{as_of}, {horizon} d", "published": f"{predictions:,} of {customers:,}",
                "status": published["validation_status"], "window": published["backtest_window"]}  # fmt: skip

@@ -11,7 +11,7 @@ QUERIES = {
             round(mean_frequency, 2) as mean_frequency, round(mean_monetary, 1) as mean_revenue_usd,
             round(mean_avg_order_value, 1) as mean_aov_usd,
             round(mean_discount_share, 3) as mean_discount_share, round(silhouette, 3) as silhouette
-        from ml.customer_segment_profiles order by segment_id""",
+        from marts.customer_segment_profiles order by segment_id""",
     "K search": """
         select k, round(inertia) as inertia, round(silhouette, 3) as silhouette, is_chosen, is_elbow
         from ml.segmentation_metrics order by k""",
@@ -29,7 +29,7 @@ QUERIES = {
         from ml.clv_model_metrics where model_name = 'published' order by customer_group""",
     "Fitted models": """
         select model_name, rows_used, distinct_rows, round(fit_seconds, 2) as fit_seconds, penalizer
-        from ml.clv_model_fits order by model_name""",
+        from ml.clv_model_fits where snapshot_name = 'scoring' order by model_name""",
 }
 
 

@@ -105,3 +105,32 @@ def test_predictions_are_finite_for_zero_dollar_and_one_time_customers():
     assert np.isfinite(pred.to_numpy()).all()
     assert pred.loc[0, "p_alive"] == 1.0  # BG/NBD: no repeat purchase, no chance to drop out yet
     assert pred.loc[1, "expected_avg_order_value"] == pytest.approx(6.25 * 15.44 / 2.74, rel=1e-6)
+
+
+def test_weighted_distinct_rows_fit_as_the_customers_they_stand_for():
+    data = load_cdnow_summary_data_with_monetary_value()
+    per_customer = btyd.fit_bgnbd(data["frequency"], data["recency"], data["T"])
+    rows = data.groupby(["frequency", "recency", "T"]).size().rename("weight").reset_index()
+    weighted = btyd.fit_bgnbd(rows["frequency"], rows["recency"], rows["T"], weights=rows["weight"])
+    assert weighted.params == per_customer.params and weighted.rows == len(data)
+    spend = (
+        data[data["frequency"] > 0]
+        .groupby(["frequency", "monetary_value"])
+        .size()
+        .rename("weight")
+        .reset_index()
+    )
+    gg = btyd.fit_gamma_gamma(spend["frequency"], spend["monetary_value"], weights=spend["weight"])
+    assert gg.params == btyd.fit_gamma_gamma(data["frequency"], data["monetary_value"]).params
+
+
+def test_hypergeometric_term_over_the_customer_denominator_is_lifetimes_expectation():
+    data = load_cdnow_summary(index_col=[0])
+    params = btyd.fit_bgnbd(data["frequency"], data["recency"], data["T"]).params
+    x, t_x, T = (data[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    numerator = btyd.expected_purchases_numerator(params, x, T, 52.0)
+    r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
+    # what clv_customer_scores computes in SQL from the term
+    denominator = 1 + np.where(x > 0, a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
+    expected = btyd.expected_purchases(params, x, t_x, T, 52.0)
+    np.testing.assert_allclose(numerator / denominator, expected, rtol=1e-12)

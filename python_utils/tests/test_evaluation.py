@@ -25,7 +25,9 @@ def test_conformal_intervals_cover_as_promised():
     rng = np.random.default_rng(1)
     predicted = rng.gamma(2, 50, 20_000)
     actual = predicted + rng.normal(0, 0.3 * predicted + 5)  # heteroscedastic noise
-    coverage = evaluation.cross_fitted_coverage(actual, predicted, 0.8)
+    half = evaluation.seeded_half([f"c{i}" for i in range(len(actual))], seed=42)
+    assert half.mean() == pytest.approx(0.5, abs=0.02)
+    coverage = evaluation.cross_fitted_coverage(actual, predicted, 0.8, half)
     assert coverage == pytest.approx(0.8, abs=0.02)
     edges = evaluation.interval_bins(predicted)
     lower, upper = evaluation.apply_offsets(

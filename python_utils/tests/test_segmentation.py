@@ -102,10 +102,32 @@ def test_skewed_features_are_logged_and_constants_dropped():
 
 
 def run(frame: pd.DataFrame, features=FEATURES) -> tuple[pd.DataFrame, seg.KChoice]:
+    """What the dbt models do: choose k and fit centroids on the sample (here all of it), then
+    assign every customer to its nearest centroid (customer_segments' SQL, in numpy)."""
     matrix = seg.prepare_features(frame, features)
     choice = seg.choose_k(matrix, k_min=3, k_max=8, seed=42)
-    segments = seg.segment_customers(frame, features, choice.chosen_k, ACTIONS, seed=42)
+    fitted = seg.fit_centroids(matrix, choice.chosen_k, frame["total_net_revenue"].to_numpy(float), seed=42)
+    table = seg.centroid_table(frame, features, matrix, fitted)
+    segments = seg.nearest_centroids(table, frame)
+    names = table.drop_duplicates("segment_id").set_index("segment_id")
+    segments["segment_name"] = segments["segment_id"].map(names["segment_name"])
+    segments["recommended_action"] = (
+        segments["segment_id"]
+        .map(names["segment_base_name"])
+        .map(ACTIONS.set_index("segment_name")["recommended_action"])
+    )
+    segments["monetary"] = frame["total_net_revenue"].to_numpy()
     return segments, choice
+
+
+def test_nearest_centroid_assignment_is_k_means_own():
+    frame = customers_frame(2_000, seed=5)
+    matrix = seg.prepare_features(frame, FEATURES)
+    fitted = seg.fit_centroids(matrix, 4, frame["total_net_revenue"].to_numpy(float), seed=42)
+    segments = seg.nearest_centroids(seg.centroid_table(frame, FEATURES, matrix, fitted), frame)
+    # On the sample it was fitted on, the nearest centroid is the K-Means label.
+    assert (segments["segment_id"].to_numpy() == fitted.labels).all()
+    assert (segments["distance_to_centroid"] >= 0).all()
 
 
 def test_fewer_customers_than_k_narrows_the_range():

@@ -8,6 +8,7 @@ with
 fits as (
 
     select * from {{ ref('clv_model_fits') }}
+    where snapshot_name = 'scoring'
 
 ),
 

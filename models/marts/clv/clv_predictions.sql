@@ -1,0 +1,311 @@
+{#- One CLV prediction per customer of customer_rfm over the next horizon_days, published from
+    the ML layer's tables with the seeds joined here, in the lineage:
+
+    - predicted_revenue: the model clv_model_metrics chose for the customer's group (btyd when
+      that model could not be fitted at as_of_date); btyd_corrected scales btyd by the ratio
+      of actual to predicted revenue btyd had in the backtest;
+    - predicted_clv: discounted at the annual discount_rate, revenue spread evenly over the
+      horizon: (1 - (1 + rate)^-years) / (years ln(1 + rate));
+    - [clv_lower, clv_upper]: split-conformal, the backtest residuals of the published model
+      per group and prediction bin (macros/backtest_metrics.sql);
+    - clv_tier: top clv_tier_high_share High, bottom clv_tier_low_share Low (average ranks);
+    - the recommended action from clv_actions, the RFM segment from customer_rfm, and the
+      backtest evidence of the group's published model. -#}
+
+{%- set horizon = clv_var('horizon_days') %}
+{%- set rate = clv_var('discount_rate') %}
+{%- set high_share = clv_var('clv_tier_high_share') %}
+{%- set low_share = clv_var('clv_tier_low_share') %}
+{%- set models = clv_candidates() %}
+
+with
+
+clv_customer_scores as (
+
+    select * from {{ ref('clv_customer_scores') }}
+
+),
+
+clv_backtest as (
+
+    select * from {{ ref('clv_backtest') }}
+
+),
+
+clv_model_metrics as (
+
+    select * from {{ ref('clv_model_metrics') }}
+
+),
+
+clv_model_fits as (
+
+    select * from {{ ref('clv_model_fits') }}
+
+),
+
+customer_rfm as (
+
+    select * from {{ ref('customer_rfm') }}
+
+),
+
+clv_actions as (
+
+    select * from {{ ref('clv_actions') }}
+
+),
+
+fits as (
+
+    select max(model_version) as model_version from clv_model_fits
+    where snapshot_name = 'scoring'
+
+),
+
+evidence as (
+
+    select * from clv_model_metrics
+    where model_name = 'published' and customer_group in ('repeat', 'one_time')
+
+),
+
+btyd_backtest as (
+
+    select
+        customer_group,
+        actual_revenue,
+        predicted_revenue
+
+    from clv_model_metrics
+    where model_name = 'btyd' and customer_group in ('repeat', 'one_time')
+
+),
+
+ratios as (
+
+    {{ bias_ratios('btyd_backtest') | indent(4) }}
+
+),
+
+ratio_count as (
+
+    select count(*) as groups_with_ratio from ratios
+
+),
+
+scoring as (
+
+    select
+        clv_customer_scores.*,
+        case
+            when ratio_count.groups_with_ratio > 0
+                then clv_customer_scores.revenue_btyd * coalesce(ratios.bias_ratio, 1.0)
+        end as revenue_btyd_corrected
+
+    from clv_customer_scores
+    left join ratios
+        on clv_customer_scores.customer_group = ratios.customer_group
+    cross join ratio_count
+    where clv_customer_scores.snapshot_name = 'scoring'
+
+),
+
+fitted_models as (
+
+    -- the models scored at as_of_date (a model not fitted has no value for anyone)
+    {%- for model in models %}
+        select '{{ model }}' as model_name from scoring
+        having count(revenue_{{ model }}) > 0
+        {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
+
+),
+
+chosen as (
+
+    select
+        evidence.customer_group,
+        coalesce(fitted_models.model_name, 'btyd') as model_name
+
+    from evidence
+    left join fitted_models
+        on evidence.published_model = fitted_models.model_name
+
+),
+
+published as (
+
+    select
+        scoring.*,
+        coalesce(chosen.model_name, 'btyd') as model_name,
+        greatest(coalesce(case coalesce(chosen.model_name, 'btyd')
+            {%- for model in models %}
+                when '{{ model }}' then scoring.revenue_{{ model }}
+            {%- endfor %}
+        end, 0), 0) as predicted_revenue
+
+    from scoring
+    left join chosen
+        on scoring.customer_group = chosen.customer_group
+
+),
+
+-- The interval: residuals of the published model in the backtest, per group and prediction bin.
+backtest_published as (
+
+    select clv_backtest.* from clv_backtest
+    inner join evidence
+        on
+            clv_backtest.customer_group = evidence.customer_group
+            and clv_backtest.model_name = evidence.published_model
+
+),
+
+edges as (
+
+    {{ interval_edges('backtest_published', 'customer_group') | indent(4) }}
+
+),
+
+binned as (
+
+    select
+        backtest_published.*,
+        {{ interval_bin('backtest_published.predicted_revenue', 'edges') }} as interval_bin
+
+    from backtest_published
+    inner join edges
+        on backtest_published.customer_group = edges.customer_group
+
+),
+
+offsets as (
+
+    {{ interval_offsets('binned', 'customer_group', clv_var('clv_interval_coverage')) | indent(4) }}
+
+),
+
+intervals as (
+
+    select
+        published.*,
+        coalesce(
+            least(
+                greatest(published.predicted_revenue + coalesce(in_bin.lower_offset, whole.lower_offset), 0),
+                published.predicted_revenue
+            ),
+            published.predicted_revenue
+        ) as revenue_lower,
+        coalesce(
+            greatest(
+                published.predicted_revenue + coalesce(in_bin.upper_offset, whole.upper_offset),
+                published.predicted_revenue
+            ),
+            published.predicted_revenue
+        ) as revenue_upper
+
+    from published
+    left join edges
+        on published.customer_group = edges.customer_group
+    left join offsets as whole
+        on published.customer_group = whole.customer_group and whole.interval_bin = -1
+    left join offsets as in_bin
+        on
+            published.customer_group = in_bin.customer_group
+            and in_bin.interval_bin = {{ interval_bin('published.predicted_revenue', 'edges') }}
+
+),
+
+discounted as (
+
+    select
+        *,
+        {%- if rate > 0 %}
+            (1 - power(1 + {{ rate }}, -{{ horizon }} / 365.0)) / ({{ horizon }} / 365.0 * ln(1 + {{ rate }}))
+        {%- else %}
+        1.0
+        {%- endif %} as discount_factor
+
+    from intervals
+
+),
+
+valued as (
+
+    select
+        *,
+        predicted_revenue * discount_factor as predicted_clv,
+        greatest(least(revenue_lower, predicted_revenue), 0) * discount_factor as clv_lower,
+        greatest(revenue_upper, predicted_revenue) * discount_factor as clv_upper
+
+    from discounted
+
+),
+
+tiered as (
+
+    select
+        *,
+        {{ average_rank('predicted_clv', 'snapshot_name') }} / count(*) over () as clv_percentile
+
+    from valued
+
+),
+
+tiers as (
+
+    select
+        *,
+        case
+            when clv_percentile > {{ 1 - high_share }} then 'High'
+            when clv_percentile <= {{ low_share }} then 'Low'
+            else 'Mid'
+        end as clv_tier
+
+    from tiered
+
+),
+
+final as (
+
+    select
+        tiers.customer_id,
+        tiers.customer_group,
+        tiers.p_alive,
+        tiers.expected_purchases,
+        tiers.expected_avg_order_value,
+        tiers.p_return_within_horizon,
+        tiers.predicted_revenue,
+        tiers.predicted_clv,
+        tiers.clv_lower,
+        tiers.clv_upper,
+        tiers.clv_tier,
+        customer_rfm.rfm_segment,
+        customer_rfm.rfm_value_level != tiers.clv_tier as segment_mismatch,
+        clv_actions.recommended_action,
+        evidence.validation_status,
+        evidence.validation_note,
+        evidence.mae as backtest_mae,
+        evidence.aggregate_revenue_error as backtest_aggregate_error,
+        evidence.normalized_gini as backtest_gini,
+        evidence.best_baseline_mae,
+        tiers.model_name,
+        fits.model_version,
+        customer_rfm.as_of_date,
+        {{ dbt.cast(horizon, dbt.type_int()) }} as horizon_days
+
+    from tiers
+    inner join customer_rfm
+        on tiers.customer_id = customer_rfm.customer_id
+    left join evidence
+        on tiers.customer_group = evidence.customer_group
+    left join clv_actions
+        on
+            tiers.customer_group = clv_actions.customer_group
+            and tiers.clv_tier = clv_actions.clv_tier
+    cross join fits
+
+)
+
+select * from final

@@ -10,10 +10,30 @@ Duck-typed on purpose: this library imports neither duckdb nor snowpark.
 from __future__ import annotations
 
 import ast
+import inspect
+import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+
+ROWS_LOG = "CLV_PANDAS_ROWS_LOG"  # a file: every frame a model reads is logged there (make bench)
+
+
+def _log_rows(rows: int) -> None:
+    """Append {"model", "rows"} to the CLV_PANDAS_ROWS_LOG file when it is set: how many rows
+    each dbt Python model holds in pandas at once, for the bench's table."""
+    path = os.environ.get(ROWS_LOG)
+    if not path:
+        return
+    model = next(
+        (f.frame.f_globals["__name__"] for f in inspect.stack()
+         if callable(f.frame.f_globals.get("model")) and "dbt" not in f.frame.f_globals["__name__"]),
+        "unknown",
+    )  # fmt: skip
+    with open(path, "a") as log:
+        log.write(json.dumps({"model": model, "rows": int(rows)}) + "\n")
 
 
 def _sql_literal(value: Any) -> str:
@@ -52,6 +72,7 @@ def read_frame(
     else:  # DuckDB relation, through Arrow (duckdb 2.0: .arrow() is a batch reader)
         frame = relation.to_arrow_table().to_pandas()
     frame.columns = [str(c).lower() for c in frame.columns]
+    _log_rows(len(frame))
     keys = [c for c in order_by if c in frame.columns]
     if keys:
         frame = frame.sort_values(keys, kind="stable").reset_index(drop=True)
@@ -73,6 +94,7 @@ def read_batches(relation: Any, session: Any, batch_size: int, where: dict[str, 
         for start in range(0, len(frame), batch_size):
             part = frame.iloc[start : start + batch_size].reset_index(drop=True)
             part.columns = [str(c).lower() for c in part.columns]
+            _log_rows(len(part))
             yield part
 
 

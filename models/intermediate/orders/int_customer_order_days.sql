@@ -2,8 +2,9 @@
     count, "repeat purchase days" as in lifetimes) and days with only credits (returns), which
     are not purchases but reduce net revenue on their date. US dollars.
 
-    A view: at 10M lines, writing it to disk costs more than its readers computing it. -#}
-{{ config(materialized='view') }}
+    A table: five models read it, and at 10M lines computing it once saves more than writing
+    it costs (34 s for it and its readers, against 40 s as a view). -#}
+{{ config(materialized='table') }}
 
 with
 

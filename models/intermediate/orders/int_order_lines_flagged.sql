@@ -68,21 +68,92 @@ checked as (
 
 ),
 
+-- Most files number every line: only lines without a usable number go through a window.
+needs_number as (
+
+    select * from checked
+    where given_line_number is null
+
+),
+
+numbered_orders as (
+
+    select distinct order_id from needs_number
+
+),
+
+order_numbers as (
+
+    select
+        checked.order_id,
+        max(checked.given_line_number) as max_given_line_number
+
+    from checked
+    inner join numbered_orders
+        on checked.order_id = numbered_orders.order_id
+    group by 1
+
+),
+
+derived as (
+
+    select
+        needs_number.*,
+        needs_number.line_number_text is null as is_line_number_derived,
+        cast(
+            coalesce(order_numbers.max_given_line_number, 0)
+            + dense_rank() over (
+                partition by needs_number.order_id, needs_number.line_number_text is null
+                order by needs_number.{{ row_content | join(', needs_number.') }}
+            ) as {{ dbt.type_int() }}
+        ) as line_number
+
+    from needs_number
+    left join order_numbers
+        on needs_number.order_id = order_numbers.order_id
+
+),
+
 numbered as (
 
     select
         *,
-        line_number_text is null as is_line_number_derived,
-        cast(coalesce(
-            given_line_number,
-            coalesce(max(given_line_number) over (partition by order_id), 0)
-            + dense_rank() over (
-                partition by order_id, line_number_text is null
-                order by {{ row_content | join(', ') }}
-            )
-        ) as {{ dbt.type_int() }}) as line_number
+        false as is_line_number_derived,
+        given_line_number as line_number
 
     from checked
+    where given_line_number is not null
+
+    union all
+
+    select * from derived
+
+),
+
+duplicated_lines as (
+
+    -- (order, line number) pairs with more than one row: few, so only their rows are ranked
+    select
+        order_id,
+        line_number
+
+    from numbered
+    group by 1, 2
+    having count(*) > 1
+
+),
+
+copies as (
+
+    select
+        numbered.*,
+        duplicated_lines.line_number is not null as has_copies
+
+    from numbered
+    left join duplicated_lines
+        on
+            numbered.order_id is not distinct from duplicated_lines.order_id
+            and numbered.line_number is not distinct from duplicated_lines.line_number
 
 ),
 
@@ -90,7 +161,16 @@ ranked as (
 
     select
         *,
-        -- The first valid copy of a line is kept; later copies are duplicates.
+        1 as line_copy_number
+
+    from copies
+    where not has_copies
+
+    union all
+
+    -- The first valid copy of a line is kept; later copies are duplicates.
+    select
+        *,
         row_number() over (
             partition by order_id, line_number
             order by
@@ -98,20 +178,56 @@ ranked as (
                 {{ row_content | join(', ') }}
         ) as line_copy_number
 
-    from numbered
+    from copies
+    where has_copies
 
 ),
 
-flagged as (
+ranked_reasons as (
 
     select
         *,
         coalesce(
             rule_broken,
             case when line_copy_number > 1 then 'duplicate_line' end
-        ) as reject_reason
+        ) as final_reason
 
     from ranked
+
+),
+
+flagged as (
+
+    -- Raw text stays only where it explains a quarantine: kept lines carry their typed values.
+    select
+        order_id,
+        case when final_reason is not null then line_number_text end as line_number_text,
+        given_line_number,
+        customer_id,
+        case when final_reason is not null then ordered_at_text end as ordered_at_text,
+        ordered_at,
+        case when final_reason is not null then amount_text end as amount_text,
+        amount,
+        currency,
+        case when final_reason is not null then discount_amount_text end as discount_amount_text,
+        discount_amount,
+        case when final_reason is not null then quantity_text end as quantity_text,
+        quantity,
+        product_id,
+        status_text,
+        channel,
+        region,
+        payment_method,
+        usd_per_unit,
+        status,
+        earns_revenue,
+        rule_broken,
+        is_line_number_derived,
+        line_number,
+        line_copy_number,
+        final_reason as reject_reason
+
+    from ranked_reasons
 
 )
 

@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 CUSTOMERS ?= 20000
 DEMO_DATA := data/raw/orders.csv
 CDNOW_DATA := data/cdnow/orders.csv
-SIZES ?= 100000 1000000 10000000
+SIZES ?= 100000 1000000 10000000 30000000
 REPEATS ?= 2
 
 .PHONY: install demo data cdnow build test lint bench clean python-utils-zip deploy-snowflake check-snowflake-packages

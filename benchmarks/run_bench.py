@@ -33,6 +33,7 @@ RESULTS = REPO / "benchmarks" / "results.json"
 # one) and the seconds of python_utils.btyd.predict_btyd (what clv_predictions calls) on the
 # same customers, they are "our RFM + BTYD part", compared with the reference route.
 RFM_NODES = ("model.int_customer_order_days", "model.customer_rfm")
+PYTHON_MODELS = tuple(sorted(p.stem for p in (REPO / "models").rglob("*.py")))
 SEED = 42
 
 
@@ -69,11 +70,28 @@ def generate(size: int, ratio: float) -> tuple[Path, dict]:
     return out, truth
 
 
+def pandas_rows(log: Path) -> dict[str, int]:
+    """The most rows each dbt Python model held in pandas at once (python_utils.io logs every
+    frame it hands a model when CLV_PANDAS_ROWS_LOG is set)."""
+    most: dict[str, int] = {}
+    for line in log.read_text().splitlines() if log.exists() else []:
+        entry = json.loads(line)
+        most[entry["model"]] = max(most.get(entry["model"], 0), entry["rows"])
+    return dict(sorted(most.items()))
+
+
 def dbt_build(size: int, raw: Path) -> dict:
     workdir = WORK / str(size)
     db = workdir / "clv.duckdb"
     db.unlink(missing_ok=True)
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db)}
+    rows_log = workdir / "pandas_rows.jsonl"
+    rows_log.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(REPO),
+        "CLV_DUCKDB_PATH": str(db),
+        "CLV_PANDAS_ROWS_LOG": str(rows_log),
+    }
     args = [
         str(BIN / "dbt"), "build", "--project-dir", str(REPO),
         "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
@@ -88,7 +106,7 @@ def dbt_build(size: int, raw: Path) -> dict:
     for r in results["results"]:
         kind, _, name = r["unique_id"].split(".", 2)
         nodes[f"{kind}.{name}"] = round(r["execution_time"], 2)
-    return {"db": db, "run": run, "node_seconds": nodes}
+    return {"db": db, "run": run, "node_seconds": nodes, "pandas_rows": pandas_rows(rows_log)}
 
 
 def warehouse_facts(db: Path, export_to: Path) -> dict:
@@ -161,25 +179,30 @@ def same_to_3_digits(ours: dict, theirs: dict) -> bool:
     return all(f"{ours[k]:.3g}" == f"{theirs[k]:.3g}" for k in ("r", "alpha", "a", "b", "p", "q", "v"))
 
 
-def one_run(size: int, raw: Path, reference_timeout: float) -> dict:
+def one_run(size: int, raw: Path, reference_timeout: float, with_reference: bool) -> dict:
     """One full build into a fresh DuckDB file, then the reference route on its clean lines."""
     build = dbt_build(size, raw)
     facts = warehouse_facts(build["db"], WORK / str(size) / "fct_sales.parquet")
     rfm_seconds = sum(build["node_seconds"].get(n, 0.0) for n in RFM_NODES)
     ours = rfm_seconds + facts["btyd_fit_seconds"] + facts["btyd_predict_seconds"]
-    ref = reference(
-        WORK / str(size) / "fct_sales.parquet", facts["as_of_date"], facts["horizon_days"], reference_timeout
-    )
+    ref = (
+        reference(WORK / str(size) / "fct_sales.parquet", facts["as_of_date"], facts["horizon_days"],
+                  reference_timeout)
+        if with_reference
+        else {"error": "not run at this size (--reference-max-lines)"}
+    )  # fmt: skip
     return {"build": build, "facts": facts, "rfm_seconds": rfm_seconds, "ours": ours, "ref": ref}
 
 
-def bench(size: int, ratio: float, reference_timeout: float, repeats: int) -> dict:
+def bench(
+    size: int, ratio: float, reference_timeout: float, repeats: int, with_reference: bool = True
+) -> dict:
     """``repeats`` runs of (build, reference). This machine's speed drifts by a third between
     minutes, so each route is judged by its best run, as timeit does; the build's wall time
     and memory are the worst run's, for the targets."""
     print(f"== {size:,} order lines", flush=True)
     raw, truth = generate(size, ratio)
-    runs = [one_run(size, raw, reference_timeout) for _ in range(repeats)]
+    runs = [one_run(size, raw, reference_timeout, with_reference) for _ in range(repeats)]
     slowest = max(runs, key=lambda r: r["build"]["run"]["wall_seconds"])
     best = min(runs, key=lambda r: r["ours"])
     references = [r["ref"] for r in runs if r["ref"].get("total_seconds") is not None]
@@ -192,6 +215,15 @@ def bench(size: int, ratio: float, reference_timeout: float, repeats: int) -> di
         "wall_seconds": round(slowest["build"]["run"]["wall_seconds"], 1),
         "peak_rss_mib": round(max(r["build"]["run"]["maxrss_kib"] for r in runs) / 1024, 1),
         "node_seconds": slowest["build"]["node_seconds"],
+        "pandas_rows": slowest["build"]["pandas_rows"],
+        "slowest_python_node_seconds": max(
+            (
+                v
+                for k, v in slowest["build"]["node_seconds"].items()
+                if k.removeprefix("model.") in PYTHON_MODELS
+            ),
+            default=None,
+        ),
         "rows_per_table": facts["rows"],
         "rfm_btyd_seconds": round(best["ours"], 2),
         "rfm_btyd_steps": {
@@ -234,10 +266,11 @@ def markdown(results: list[dict]) -> str:
     )  # fmt: skip
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r in results:
+        error = str(r.get("reference_error"))
         ref = (
             f"{r['reference_seconds']}"
             if r["reference_seconds"] is not None
-            else f"failed: {r['reference_error']}"
+            else ("not run" if error.startswith("not run") else f"failed: {error}")
         )
         lines.append(
             f"| {r['order_lines']:,} | {r['customers']:,} | {r['wall_seconds']} | {r['peak_rss_mib']} | "
@@ -254,8 +287,24 @@ def markdown(results: list[dict]) -> str:
             for run in r.get("runs", [])
         )
         lines.append(f"- {r['order_lines']:,} lines: {runs or 'one run (older result)'}")
+    with_rows = [r for r in results if r.get("pandas_rows")]
+    if with_rows:
+        models = sorted({m for r in with_rows for m in r["pandas_rows"]})
+        lines += [
+            "",
+            "Most rows each dbt Python model held in pandas at once (the slowest Python node's seconds last):",
+            "",
+        ]
+        lines += ["| model | " + " | ".join(f"{r['order_lines']:,} lines" for r in with_rows) + " |",
+                  "|---|" + "---|" * len(with_rows)]  # fmt: skip
+        lines += [
+            f"| {m} | " + " | ".join(f"{r['pandas_rows'].get(m, 0):,}" for r in with_rows) + " |"
+            for m in models
+        ]
+        lines += ["| slowest Python node (s) | " + " | ".join(str(r.get("slowest_python_node_seconds")) for r in with_rows)
+                  + " |"]  # fmt: skip
     slowest = max(results, key=lambda r: r["order_lines"])
-    top = sorted(slowest["node_seconds"].items(), key=lambda kv: -kv[1])[:8]
+    top = sorted(slowest["node_seconds"].items(), key=lambda kv: -kv[1])[:12]
     lines += ["", f"Slowest dbt nodes at {slowest['order_lines']:,} lines (seconds):", ""]
     lines += [f"- `{name}`: {seconds}" for name, seconds in top]
     return "\n".join(lines) + "\n"
@@ -263,13 +312,22 @@ def markdown(results: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000, 30_000_000])
     parser.add_argument("--reference-timeout", type=float, default=1800)
     parser.add_argument("--repeats", type=int, default=2, help="runs of (build, reference) per size")
+    parser.add_argument(
+        "--reference-max-lines", type=int, default=10_000_000,
+        help="larger sizes run once, without the lifetimes route (it shows how cost grows)",
+    )  # fmt: skip
     args = parser.parse_args()
     ratio = lines_per_customer()
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    fresh = [bench(size, ratio, args.reference_timeout, args.repeats) for size in sorted(args.sizes)]
+    fresh = [
+        bench(size, ratio, args.reference_timeout, args.repeats, with_reference=True)
+        if size <= args.reference_max_lines
+        else bench(size, ratio, args.reference_timeout, 1, with_reference=False)
+        for size in sorted(args.sizes)
+    ]
     kept = {round(r["order_lines"], -4): r for r in previous}
     kept |= {round(r["order_lines"], -4): r for r in fresh}
     results = sorted(kept.values(), key=lambda r: r["order_lines"])

@@ -29,31 +29,35 @@
 
     ),
 
+    customer_positions as (
+
+        select
+            customer_order,
+            group_id,
+            actual_revenue,
+            rank() over (partition by group_id order by actual_revenue) as group_rank,
+            {{ tie_count('group_id', 'actual_revenue') }} as group_ties,
+            row_number() over (partition by group_id order by actual_revenue, customer_order) as group_position,
+            rank() over (order by actual_revenue) as all_rank,
+            {{ tie_count('', 'actual_revenue') }} as all_ties,
+            row_number() over (order by actual_revenue, customer_order) as all_position
+
+        from customers
+
+    ),
+
     customer_ranks as (
 
         select
             customer_order,
             group_id,
             actual_revenue,
-            rank() over group_value + (count(*) over (group_value range between current row and current row) - 1) / 2.0
-                as group_actual_rank,
-            rank() over all_value + (count(*) over (all_value range between current row and current row) - 1) / 2.0
-                as all_actual_rank,
-            actual_revenue * (
-                2 * rank() over group_value + count(*) over (group_value range between current row and current row)
-                - 1 - row_number() over group_position
-            ) as group_perfect_term,
-            actual_revenue * (
-                2 * rank() over all_value + count(*) over (all_value range between current row and current row)
-                - 1 - row_number() over all_position
-            ) as all_perfect_term
+            group_rank + (group_ties - 1) / 2.0 as group_actual_rank,
+            all_rank + (all_ties - 1) / 2.0 as all_actual_rank,
+            actual_revenue * (2 * group_rank + group_ties - 1 - group_position) as group_perfect_term,
+            actual_revenue * (2 * all_rank + all_ties - 1 - all_position) as all_perfect_term
 
-        from customers
-        window
-            group_value as (partition by group_id order by actual_revenue),
-            group_position as (partition by group_id order by actual_revenue, customer_order),
-            all_value as (order by actual_revenue),
-            all_position as (order by actual_revenue, customer_order)
+        from customer_positions
 
     ),
 
@@ -99,21 +103,18 @@
             predicted_revenue,
             actual_purchases,
             predicted_purchases,
-            row_number() over group_prediction as group_position,
-            rank() over group_value as group_rank,
-            count(*) over (group_value range between current row and current row) as group_ties,
+            row_number() over (
+                partition by model_id, group_id order by predicted_revenue, customer_order
+            ) as group_position,
+            rank() over (partition by model_id, group_id order by predicted_revenue) as group_rank,
+            {{ tie_count('model_id, group_id', 'predicted_revenue') }} as group_ties,
             count(*) over (partition by model_id, group_id) as group_rows,
-            row_number() over all_prediction as all_position,
-            rank() over all_value as all_rank,
-            count(*) over (all_value range between current row and current row) as all_ties,
+            row_number() over (partition by model_id order by predicted_revenue, customer_order) as all_position,
+            rank() over (partition by model_id order by predicted_revenue) as all_rank,
+            {{ tie_count('model_id', 'predicted_revenue') }} as all_ties,
             count(*) over (partition by model_id) as all_rows
 
         from {{ rows }}
-        window
-            group_prediction as (partition by model_id, group_id order by predicted_revenue, customer_order),
-            group_value as (partition by model_id, group_id order by predicted_revenue),
-            all_prediction as (partition by model_id order by predicted_revenue, customer_order),
-            all_value as (partition by model_id order by predicted_revenue)
 
     ),
 

@@ -44,11 +44,29 @@
 {%- endmacro %}
 
 
+{#- How many rows of the partition share the row's value of `order_by` (its ties). -#}
+{% macro tie_count(partition_by, order_by) %}
+    {{ return(adapter.dispatch('tie_count', 'clv')(partition_by, order_by)) }}
+{% endmacro %}
+
+{% macro default__tie_count(partition_by, order_by) -%}
+    count(*) over (partition by {{ partition_by ~ ', ' if partition_by }}{{ order_by }})
+{%- endmacro %}
+
+{#- DuckDB: the peers frame of the same sort as rank(), without partitioning again. -#}
+{% macro duckdb__tie_count(partition_by, order_by) -%}
+    count(*) over (
+        {{ 'partition by ' ~ partition_by if partition_by }} order by {{ order_by }}
+        range between current row and current row
+    )
+{%- endmacro %}
+
+
 {#- Average ranks (ties share the mean of their positions, as scipy's rankdata) of an
     expression within a partition. -#}
 {% macro average_rank(expression, partition_by) -%}
     (
         rank() over (partition by {{ partition_by }} order by {{ expression }})
-        + (count(*) over (partition by {{ partition_by }}, {{ expression }}) - 1) / 2.0
+        + ({{ tie_count(partition_by, expression) }} - 1) / 2.0
     )
 {%- endmacro %}

@@ -81,5 +81,12 @@ def test_degenerate_shop_publishes_complete_finite_predictions(tmp_path, name):
     )
     assert customers == len({row["customer_id"] for row in rows}) == predictions
     assert broken == 0 and statuses >= 1
+    # Without backtest residuals a group's interval is the estimate itself, not [0, estimate].
+    ((widened,),) = query(
+        db,
+        "select count(*) from marts.clv_predictions where validation_status = 'not_backtestable' "
+        "and (clv_lower != predicted_clv or clv_upper != predicted_clv)",
+    )
+    assert widened == 0
     ((segmented,),) = query(db, "select count(*) from marts.customer_segments")
     assert segmented == customers

@@ -111,12 +111,24 @@ scoring as (
 
 ),
 
+scored_counts as (
+
+    -- customers each model scored at as_of_date (a model not fitted scores nobody)
+    select
+        {%- for model in models %}
+            count(revenue_{{ model }}) as scored_by_{{ model }},
+        {%- endfor %}
+        count(*) as customers
+
+    from scoring
+
+),
+
 fitted_models as (
 
-    -- the models scored at as_of_date (a model not fitted has no value for anyone)
     {%- for model in models %}
-        select '{{ model }}' as model_name from scoring
-        having count(revenue_{{ model }}) > 0
+        select '{{ model }}' as model_name from scored_counts
+        where scored_by_{{ model }} > 0
         {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 
@@ -190,20 +202,22 @@ intervals as (
 
     select
         published.*,
-        coalesce(
-            least(
+        -- Without backtest residuals for the group the interval is the estimate itself (a case,
+        -- not coalesce: DuckDB's greatest skips nulls where Snowflake's returns null).
+        case
+            when whole.lower_offset is null then published.predicted_revenue
+            else least(
                 greatest(published.predicted_revenue + coalesce(in_bin.lower_offset, whole.lower_offset), 0),
                 published.predicted_revenue
-            ),
-            published.predicted_revenue
-        ) as revenue_lower,
-        coalesce(
-            greatest(
+            )
+        end as revenue_lower,
+        case
+            when whole.upper_offset is null then published.predicted_revenue
+            else greatest(
                 published.predicted_revenue + coalesce(in_bin.upper_offset, whole.upper_offset),
                 published.predicted_revenue
-            ),
-            published.predicted_revenue
-        ) as revenue_upper
+            )
+        end as revenue_upper
 
     from published
     left join edges

@@ -13,7 +13,8 @@ CDNOW_DATA := data/cdnow/orders.csv
 SIZES ?= 100000 1000000 10000000 30000000
 REPEATS ?= 2
 
-.PHONY: install demo data cdnow build test lint bench clean python-utils-zip deploy-snowflake check-snowflake-packages
+.PHONY: install demo data cdnow build test lint bench clean python-utils-zip python-utils-release \
+	deploy-snowflake check-snowflake-packages snowflake-smoke snowflake-build slim-ci
 
 install: $(VENV)/.installed
 
@@ -58,15 +59,35 @@ test: install lint
 bench: install
 	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZES) --repeats $(REPEATS)
 
-# Snowflake: python_utils goes to a stage as a zip that the Python models import.
+# Snowflake (docs/snowflake.md). python_utils goes to the stage as a zip, one folder per release.
 python-utils-zip: install
-	$(BIN)/python -m python_utils.package build/python_utils.zip
+	$(BIN)/python -m python_utils.package build/python_utils.zip --check-release dbt_project.yml
+
+# After changing python_utils: name the new release in dbt_project.yml (then test and commit).
+python-utils-release: install
+	$(BIN)/python -m python_utils.package --write-release dbt_project.yml
 
 deploy-snowflake: python-utils-zip
-	DBT_TARGET=snowflake $(DBT) run-operation upload_python_utils --args '{zip_path: $(CURDIR)/build/python_utils.zip}'
+	DBT_TARGET=snowflake $(DBT) run-operation upload_python_utils \
+		--args "{zip_path: '$(CURDIR)/build/python_utils.zip', release: '$$($(BIN)/python -m python_utils.package --release)'}"
 
 check-snowflake-packages: install
 	DBT_TARGET=snowflake $(DBT) run-operation check_snowflake_packages
+
+# With an account: the package set, the grants, a deploy, and every model and test on a small
+# generated shop in scratch schemas that are dropped afterwards (scripts/snowflake_smoke.py).
+snowflake-smoke: python-utils-zip
+	$(BIN)/python scripts/snowflake_smoke.py
+
+# Slim CI for SQL changes: build what changed and what depends on it, reading everything else
+# from the run whose manifest is in STATE (the nightly's artifact).
+STATE ?= prod-manifest
+slim-ci: install
+	$(DBT) build --select state:modified+ --defer --state $(STATE)
+
+# The nightly production run (.github/workflows/nightly-snowflake.yml).
+snowflake-build: deploy-snowflake
+	DBT_TARGET=snowflake $(DBT) build
 
 clean:
 	rm -rf target logs clv.duckdb data benchmarks/work

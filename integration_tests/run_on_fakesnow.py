@@ -1,15 +1,22 @@
-"""Load raw orders into fakesnow and run the SQL layer with dbt-snowflake in this process.
+"""Load raw orders into fakesnow and run the project with dbt-snowflake in this process.
 
 fakesnow patches snowflake.connector in-process, and dbt runs in-process through dbtRunner,
-so dbt-snowflake talks to the emulator. Python models (from the first, models/ml) and their tests need
-Snowpark and are left out here; unit tests are left out because fakesnow cannot create the
-temporary tables dbt uses for them (they run on DuckDB). Prints one JSON line of counts.
+so dbt-snowflake talks to the emulator. First the SQL layer (up to the first Python model);
+then the Python models, each as the stored procedure dbt-snowflake generates, run in a
+Snowpark local-testing session (integration_tests/snowpark_procedures.py). SQL after the
+Python models and their tests are left out (fakesnow lacks functions they use), as are unit
+tests (fakesnow cannot create the temporary tables dbt uses for them; they run on DuckDB).
+Prints one JSON line of counts; each Python model's table lands in <workdir>/outputs.
+
+`run_on_fakesnow.py deploy <zip> <release> <workdir>` runs `make deploy-snowflake`'s macro on a
+database with no schema yet and prints what the stage then lists.
 """
 
 import json
 import os
 import sys
 import warnings
+from dataclasses import asdict
 from pathlib import Path
 
 import fakesnow
@@ -19,29 +26,60 @@ import snowflake.connector.pandas_tools as pandas_tools
 from dbt.cli.main import dbtRunner
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+PYTHON_MODELS = ("segmentation_metrics", "segmentation_centroids", "clv_btyd_fits", "clv_model_fits",
+                 "clv_bgnbd_terms", "clv_model_scores")  # fmt: skip
+# statements fakesnow does not implement, answered as no-ops (the runner records the tags)
+NOT_EMULATED = [r"^\s*alter session (un)?set query_tag"]
+VARS = "{raw_database: CLV, raw_schema: RAW, raw_orders_table: ORDERS}"
+
+
+def dbt(workdir: str, *args: str):
+    return dbtRunner().invoke(
+        [*args, "--target", "snowflake", "--project-dir", str(REPO), "--threads", "1", "--vars", VARS,
+         "--target-path", f"{workdir}/target", "--log-path", f"{workdir}/logs"]
+    )  # fmt: skip
 
 
 def main(data: str, workdir: str) -> None:
+    from integration_tests.snowpark_procedures import SEEN_DTYPES, ProcedureRunner, intercept, local_session
+
     warnings.simplefilter("ignore")
     os.environ["DBT_PROFILES_DIR"] = str(REPO)
     os.makedirs(f"{workdir}/fakesnow", exist_ok=True)
-    with fakesnow.patch(db_path=f"{workdir}/fakesnow"):
+    with fakesnow.patch(db_path=f"{workdir}/fakesnow", nop_regexes=NOT_EMULATED):
         conn = snowflake.connector.connect(database="CLV", schema="RAW")
         raw = pd.read_csv(data, dtype=str, keep_default_na=False).replace({"": None})
         raw.columns = [c.upper() for c in raw.columns]
         pandas_tools.write_pandas(conn, raw, "ORDERS", auto_create_table=True, overwrite=True)
-        result = dbtRunner().invoke(
-            ["build", "--target", "snowflake", "--project-dir", str(REPO), "--threads", "1",
-             # the ML layer's SQL up to the first Python model (samples, fit rows, summaries)
-             "--exclude", "segmentation_metrics+", "clv_btyd_fits+", "path:tests/ml",
-             "--exclude-resource-type", "unit_test",
-             "--vars", "{raw_database: CLV, raw_schema: RAW, raw_orders_table: ORDERS}",
-             "--target-path", f"{workdir}/target", "--log-path", f"{workdir}/logs"]
+        runner = ProcedureRunner(session=local_session(), emulator=conn)
+        intercept(runner)
+        sql_layer = dbt(
+            workdir, "build",
+            # the ML layer's SQL up to the first Python model (samples, fit rows, summaries)
+            "--exclude", *(f"{m}+" for m in PYTHON_MODELS), "path:tests/ml",
+            "--exclude-resource-type", "unit_test",
         )  # fmt: skip
+        python_models = dbt(workdir, "run", "--select", *PYTHON_MODELS)
         cursor = conn.cursor()
         count = lambda table: cursor.execute(f"select count(*) from {table}").fetchone()[0]  # noqa: E731
+        os.makedirs(f"{workdir}/outputs", exist_ok=True)
+        for model in PYTHON_MODELS if python_models.success else ():
+            frame = cursor.execute(f"select * from CLV.DBT_ML.{model.upper()}").fetch_pandas_all()
+            frame.to_parquet(f"{workdir}/outputs/{model}.parquet")
         report = {
-            "success": bool(result.success),
+            "success": bool(sql_layer.success),
+            "python_models_success": bool(python_models.success),
+            "python_models_error": None
+            if python_models.success
+            else str(
+                python_models.exception
+                or [r.message for r in python_models.result or [] if r.status != "success"]
+            ),
+            "procedures": [{k: v for k, v in asdict(p).items() if k != "code"} for p in runner.procedures],
+            "query_tags": runner.query_tags,
+            "created": runner.created,
+            "dtypes_handed_to_models": sorted(SEEN_DTYPES),
             "fct_sales": count("CLV.DBT_MARTS.FCT_SALES"),
             "customer_rfm": count("CLV.DBT_MARTS.CUSTOMER_RFM"),
             "sample_order": [
@@ -57,8 +95,30 @@ def main(data: str, workdir: str) -> None:
                 ).fetchall()
             ),
         }
-    print(json.dumps(report))
+    print(json.dumps(report, default=str))
+
+
+def deploy(zip_path: str, release: str, workdir: str) -> None:
+    warnings.simplefilter("ignore")
+    os.environ["DBT_PROFILES_DIR"] = str(REPO)
+    os.makedirs(f"{workdir}/fakesnow", exist_ok=True)
+    with fakesnow.patch(db_path=f"{workdir}/fakesnow", nop_regexes=NOT_EMULATED):
+        conn = snowflake.connector.connect(database="CLV")
+        schemas = [r[1] for r in conn.cursor().execute("show schemas in database CLV").fetchall()]
+        args = f"{{zip_path: '{zip_path}', release: '{release}'}}"
+        result = dbt(workdir, "run-operation", "upload_python_utils", "--args", args)
+        refused = dbt(
+            workdir, "run-operation", "upload_python_utils", "--args", args.replace(release, "0" * 12)
+        )
+        stages = conn.cursor().execute("show stages in database CLV").fetchall()
+        listed = [row[0] for stage in stages
+                  for row in conn.cursor().execute(f"list @CLV.{stage[3]}.{stage[1]}").fetchall()]  # fmt: skip
+    print(json.dumps({"schemas_before": schemas, "success": bool(result.success),
+                      "wrong_release_refused": not refused.success, "listed": listed}, default=str))  # fmt: skip
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if sys.argv[1] == "deploy":
+        deploy(*sys.argv[2:5])
+    else:
+        main(sys.argv[1], sys.argv[2])

@@ -1,21 +1,26 @@
-"""The Snowflake path without an account: dbt parse for the target, the SQL layer through
-dbt-snowflake against fakesnow, and the Python model bodies in a Snowpark local session."""
+"""The Snowflake path without an account: dbt parse for the target, the deploy on the emulator
+(fakesnow), the SQL layer through dbt-snowflake on the emulator, the Python models as the stored
+procedures dbt-snowflake generates (run in a Snowpark local session) compared with dbt-duckdb's
+build, and one runtime: what runs here is what Snowflake is told to run."""
 
 import hashlib
+import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
-from integration_tests.conftest import REPO
-from integration_tests.snowpark_session import as_pandas, duck_session, local_session, run_model
-from python_utils.package import build_zip
+from integration_tests.conftest import NO_TESTS, REPO, query_frame, run_dbt
+from python_utils.package import build_zip, project_release, release_id
 from python_utils.synth import DirtyShares, ShopConfig, generate_shop, write_shop
 
 DUMMY_CREDENTIALS = {
@@ -27,9 +32,16 @@ DUMMY_CREDENTIALS = {
     "SNOWFLAKE_DATABASE": "CLV",
     "SNOWFLAKE_SCHEMA": "DBT",
 }
+PYTHON_MODELS = ("segmentation_metrics", "segmentation_centroids", "clv_btyd_fits", "clv_model_fits",
+                 "clv_bgnbd_terms", "clv_model_scores")  # fmt: skip
+# pip distribution names where they differ from the Anaconda channel's
+DISTRIBUTIONS = {"xgboost": "xgboost-cpu"}
 
 
-def test_dbt_parse_for_the_snowflake_target_needs_no_connection(tmp_path):
+@pytest.fixture(scope="module")
+def snowflake_manifest(tmp_path_factory) -> dict:
+    """dbt parse for the snowflake target, with no connection."""
+    tmp_path = tmp_path_factory.mktemp("snowflake-parse")
     env = {**os.environ, **DUMMY_CREDENTIALS, "DBT_PROFILES_DIR": str(REPO), "DBT_TARGET": "snowflake"}
     done = subprocess.run(
         [str(REPO / ".venv" / "bin" / "dbt"), "parse", "--target-path", str(tmp_path / "target"),
@@ -37,25 +49,70 @@ def test_dbt_parse_for_the_snowflake_target_needs_no_connection(tmp_path):
         cwd=REPO, env=env, capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
-    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    config = manifest["nodes"]["model.clv.clv_model_fits"]["config"]
-    assert any(p.startswith("lifetimes==") for p in config["packages"])
-    assert config["imports"] == ["@clv_python_utils/python_utils.zip"]
+    return json.loads((tmp_path / "target" / "manifest.json").read_text())
 
 
-def test_sql_layer_builds_through_dbt_snowflake_on_the_emulator(tmp_path):
-    # fakesnow raises on TRY_CAST of an unparsable timestamp (Snowflake returns NULL), so this
-    # shop has none; their quarantine is proven on DuckDB.
-    shares = replace(DirtyShares(), unparsable_ordered_at=0.0)
-    lines, truth = generate_shop(ShopConfig(customers=1_500, seed=5, dirty=shares))
-    data = write_shop(lines, truth, tmp_path / "raw")
+def python_model_config(manifest: dict) -> dict:
+    return manifest["nodes"]["model.clv.clv_model_fits"]["config"]
+
+
+def test_python_models_import_the_working_trees_release_from_a_qualified_stage(snowflake_manifest):
+    assert project_release(REPO / "dbt_project.yml") == release_id(), (
+        "python_utils changed since its release was named: run `make python-utils-release`"
+    )
+    for model in PYTHON_MODELS:
+        config = snowflake_manifest["nodes"][f"model.clv.{model}"]["config"]
+        assert config["imports"] == [f"@CLV.DBT_packages.python_utils/{release_id()}/python_utils.zip"]
+        assert config["snowflake_warehouse"] == "dummy"  # ml_warehouse unset: the target's
+
+
+def test_deploy_creates_schema_and_stage_and_puts_the_zip_where_imports_point(snowflake_manifest, tmp_path):
+    archive = build_zip(tmp_path / "python_utils.zip")
     env = {**os.environ, **DUMMY_CREDENTIALS}
     done = subprocess.run(
-        [sys.executable, str(REPO / "integration_tests" / "run_on_fakesnow.py"), str(data), str(tmp_path)],
+        [sys.executable, str(REPO / "integration_tests" / "run_on_fakesnow.py"), "deploy", str(archive),
+         release_id(), str(tmp_path)],
         cwd=REPO, env=env, capture_output=True, text=True,
     )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "DBT_PACKAGES" not in [s.upper() for s in report["schemas_before"]]  # a fresh database
+    assert report["success"]
+    (imported,) = python_model_config(snowflake_manifest)["imports"]
+    stage_path, release, file_name = imported.lstrip("@").split("/")
+    assert report["listed"] == [f"{stage_path.split('.')[-1]}/{release}/{file_name}"]
+    assert report["wrong_release_refused"]  # a zip that is not the imported release is not put
+
+
+def test_tested_runtime_is_the_deployed_one(snowflake_manifest):
+    """One runtime: this Python and every installed modelling library are what Snowflake runs."""
+    config = python_model_config(snowflake_manifest)
+    assert config["python_version"] == f"{sys.version_info.major}.{sys.version_info.minor}"
+    locked = dict(
+        line.split("==") for line in (REPO / "requirements.lock").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )  # fmt: skip
+    locked = {name.lower(): version for name, version in locked.items()}
+    for spec in config["packages"]:
+        name, version = spec.split("==")
+        distribution = DISTRIBUTIONS.get(name, name)
+        assert importlib.metadata.version(distribution) == version, spec
+        assert locked[distribution.lower()] == version, spec
+
+
+def test_model_version_moves_with_the_result_libraries(monkeypatch):
+    import xgboost
+
+    from python_utils.versioning import model_version
+
+    before = model_version(parameters=[1.0], seed=42)
+    assert model_version(parameters=[1.0], seed=42) == before
+    monkeypatch.setattr(xgboost, "__version__", "3.2.0")
+    assert model_version(parameters=[1.0], seed=42) != before
+
+
+def test_sql_layer_builds_through_dbt_snowflake_on_the_emulator(fakesnow_run):
+    report, truth = fakesnow_run["report"], fakesnow_run["truth"]
     assert report["success"], report
     assert report["fct_sales"] == truth["clean_lines"] + truth["dirty_lines"]["zero_amount"]
     expected = {k: v for k, v in truth["dirty_lines"].items() if v and k != "zero_amount"}
@@ -66,6 +123,25 @@ def test_sql_layer_builds_through_dbt_snowflake_on_the_emulator(tmp_path):
     assert len(drawn) == truth["customers_with_orders"]
     assert drawn == sorted(drawn, key=lambda c: (hashlib.md5(f"{c}-42".encode()).hexdigest(), c))
     assert report["btyd_fit_rows"] > 0
+
+
+def test_snowflake_operations_settings(fakesnow_run, snowflake_manifest):
+    report = fakesnow_run["report"]
+    # every model's queries are tagged with its name and the invocation
+    tagged = {json.loads(tag)["model"] for tag in report["query_tags"]}
+    built = {n["name"] for n in snowflake_manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert tagged & built and {"fct_sales", "customer_rfm", *PYTHON_MODELS} <= tagged
+    assert len({json.loads(tag)["invocation_id"] for tag in report["query_tags"]}) == 2  # two dbt runs
+    # tables that keep state across runs keep Fail-safe; the rest are transient
+    assert report["created"]["fct_sales"] == "permanent"
+    assert report["created"]["customer_rfm"] == "transient"
+    assert snowflake_manifest["nodes"]["model.clv.clv_model_runs"]["config"]["transient"] is False
+    # "future" is judged in UTC wall-clock time, whatever TIMESTAMP_TYPE_MAPPING says
+    compiled = (
+        fakesnow_run["workdir"] / "target/compiled/clv/models/intermediate/orders/int_order_lines_flagged.sql"
+    )
+    sql = compiled.read_text().lower()
+    assert re.search(r"ordered_at >\s*cast\('[0-9: -]+' as timestamp_ntz\) then 'future_ordered_at'", sql)
 
 
 def test_python_utils_imports_from_its_stage_zip(tmp_path):
@@ -80,53 +156,54 @@ def test_python_utils_imports_from_its_stage_zip(tmp_path):
     assert "python_utils.zip" in done.stdout
 
 
-PYTHON_MODELS = ("segmentation_metrics", "segmentation_centroids", "clv_btyd_fits", "clv_model_fits",
-                 "clv_bgnbd_terms", "clv_model_scores")  # fmt: skip
 TIMINGS = ("fit_seconds", "fitted_at", "seconds")
 
 
 @pytest.fixture(scope="module")
-def adapter_outputs(demo_shop):
-    """Every Python model run in DAG order on Snowpark (local testing) and on DuckDB, fed the
-    same tables: the demo's SQL outputs for 1,500 customers (the Snowpark emulator builds
-    DataFrames cell by cell)."""
-    import duckdb
-
-    customers = "(select customer_id from ml.segmentation_sample where sample_rank <= 1500)"
-    queries = {
-        "segmentation_sample": f"select * from ml.segmentation_sample where customer_id in {customers}",
-        "clv_snapshots": f"select * from ml.clv_snapshots where customer_id in {customers}",
-        "clv_fit_sample": f"select * from ml.clv_fit_sample where customer_id in {customers}",
-        "clv_snapshot_summary": "select * from ml.clv_snapshot_summary",
-        "int_purchase_calendar": "select * from intermediate.int_purchase_calendar",
-        "calendar_multipliers": "select * from reference.calendar_multipliers",
-    }
-    with duckdb.connect(str(demo_shop["db"]), read_only=True) as con:
-        inputs = {name: con.execute(sql).df() for name, sql in queries.items()}
-        # their fit rows and pairs, as the SQL models make them
-        con.register("snapshots", inputs["clv_snapshots"])
-        inputs["clv_btyd_fit_rows"] = con.execute(
-            "select snapshot_name, 'bgnbd' as model_name, frequency, recency_days, t_days,"
-            " cast(null as double) as monetary_value, count(*) as weight from snapshots group by all"
-            " union all select snapshot_name, 'gamma_gamma', frequency, null, null, monetary_value, count(*)"
-            " from snapshots where frequency > 0 and monetary_value > 0 group by all"
-        ).df()
-        inputs["clv_frequency_tenure_pairs"] = con.execute(
-            "select distinct snapshot_name, frequency, t_days, horizon_days from snapshots"
-        ).df()
-    outputs = {}
-    for adapter, session in (("snowflake", local_session()), ("duckdb", duck_session())):
-        tables, raw = dict(inputs), {}
-        for model in PYTHON_MODELS:
-            raw[model] = run_model(model, session, tables, adapter)
-            tables[model] = as_pandas(raw[model])
-        outputs[adapter] = {"raw": raw, "tables": tables}
-    return outputs
+def fakesnow_run(tmp_path_factory) -> dict:
+    """A 1,500-customer shop through dbt-snowflake on the emulator: the SQL layer, then every
+    Python model as the stored procedure dbt-snowflake generates, run in a Snowpark local
+    session fed the real connector's types (int8/int16, DATE objects)."""
+    tmp_path = tmp_path_factory.mktemp("fakesnow")
+    # fakesnow raises on TRY_CAST of an unparsable timestamp (Snowflake returns NULL), so this
+    # shop has none; their quarantine is proven on DuckDB.
+    shares = replace(DirtyShares(), unparsable_ordered_at=0.0)
+    lines, truth = generate_shop(ShopConfig(customers=1_500, seed=5, dirty=shares))
+    data = write_shop(lines, truth, tmp_path / "raw")
+    env = {**os.environ, **DUMMY_CREDENTIALS}
+    done = subprocess.run(
+        [sys.executable, str(REPO / "integration_tests" / "run_on_fakesnow.py"), str(data), str(tmp_path)],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"report": report, "truth": truth, "data": data, "workdir": tmp_path}
 
 
-def test_python_models_write_upper_case_columns_on_snowflake(adapter_outputs):
-    for name, output in adapter_outputs["snowflake"]["raw"].items():
-        assert all(c == c.upper() for c in output.columns), name
+@pytest.fixture(scope="module")
+def duckdb_run(fakesnow_run) -> Path:
+    """The same shop through dbt-duckdb, up to the Python models."""
+    workdir = fakesnow_run["workdir"] / "duckdb"
+    db_path = workdir / "clv.duckdb"
+    run_dbt("build", workdir, db_path, {"transactions_path": str(fakesnow_run["data"])},
+            "--select", *(f"+{m}" for m in PYTHON_MODELS), *NO_TESTS)  # fmt: skip
+    return db_path
+
+
+def test_python_models_run_as_dbt_snowflake_generates_them(fakesnow_run, snowflake_manifest):
+    report = fakesnow_run["report"]
+    assert report["python_models_success"], report["python_models_error"]
+    assert sorted(p["name"] for p in report["procedures"]) == sorted(PYTHON_MODELS)
+    pinned = python_model_config(snowflake_manifest)
+    for procedure in report["procedures"]:
+        assert procedure["runtime"] == pinned["python_version"]
+        assert procedure["packages"] == [*pinned["packages"], "snowflake-snowpark-python"]
+        assert procedure["imports"] == pinned["imports"]
+    # the models were handed what the real connector returns: small integers, DATE objects
+    assert {"int8", "int16", "object", "float64"} <= set(report["dtypes_handed_to_models"])
+    for model in PYTHON_MODELS:  # dbt's materialize wrote them through save_as_table, upper case
+        columns = pq.read_schema(fakesnow_run["workdir"] / "outputs" / f"{model}.parquet").names
+        assert columns and all(c == c.upper() for c in columns), model
 
 
 def assert_json_close(a, b, path="$"):
@@ -147,9 +224,10 @@ def assert_json_close(a, b, path="$"):
 
 
 @pytest.mark.parametrize("model", PYTHON_MODELS)
-def test_snowpark_and_duckdb_runs_agree(adapter_outputs, model):
-    snow = adapter_outputs["snowflake"]["tables"][model]
-    duck = adapter_outputs["duckdb"]["tables"][model]
+def test_snowflake_and_duckdb_builds_agree(fakesnow_run, duckdb_run, model):
+    """Each Python model's table from dbt-snowflake's generated procedure equals dbt-duckdb's."""
+    snow = pd.read_parquet(fakesnow_run["workdir"] / "outputs" / f"{model}.parquet").rename(columns=str.lower)
+    duck = query_frame(duckdb_run, f"select * from ml.{model}")
     assert sorted(snow.columns) == sorted(duck.columns)
     keys = [c for c in ("snapshot_name", "model_name", "customer_id", "k", "segment_id", "feature_name",
                         "frequency", "t_days") if c in duck.columns]  # fmt: skip

@@ -23,8 +23,20 @@
 {#- The moment this dbt invocation started, UTC, as a timestamp literal: "in the future" is
     judged against one fixed instant per run, whatever the session's time zone. -#}
 {% macro run_started_at_utc() %}
-    cast({{ sql_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S')) }} as {{ dbt.type_timestamp() }})
+    cast({{ sql_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S')) }} as {{ utc_timestamp_type() }})
 {%- endmacro %}
+
+
+{#- The type of a UTC wall-clock timestamp, the type every timestamp here has (to_utc_timestamp).
+    Snowflake's plain TIMESTAMP follows the account's TIMESTAMP_TYPE_MAPPING (it may be LTZ or
+    TZ, read in the session's time zone), so the type is named there. -#}
+{% macro utc_timestamp_type() %}
+    {{- return(adapter.dispatch('utc_timestamp_type', 'clv')()) -}}
+{% endmacro %}
+
+{% macro default__utc_timestamp_type() %}{{ return(dbt.type_timestamp()) }}{% endmacro %}
+
+{% macro snowflake__utc_timestamp_type() %}{{ return('timestamp_ntz') }}{% endmacro %}
 
 
 {#- Sum of a money expression, exact: each value to 6 decimals, added as a decimal. Float sums

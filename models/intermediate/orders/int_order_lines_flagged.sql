@@ -7,7 +7,7 @@
     Exact repeats of a row share a number, which makes the later copies duplicate_line. -#}
 
 {%- set min_order_timestamp =
-    'cast(' ~ sql_literal(clv_var('min_order_date')) ~ ' as ' ~ dbt.type_timestamp() ~ ')' -%}
+    'cast(' ~ sql_literal(clv_var('min_order_date')) ~ ' as ' ~ utc_timestamp_type() ~ ')' -%}
 {%- set row_content = ['customer_id', 'ordered_at_text', 'product_id', 'amount_text', 'discount_amount_text',
     'quantity_text', 'status_text', 'currency', 'channel', 'region', 'payment_method'] -%}
 

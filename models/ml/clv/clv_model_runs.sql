@@ -1,7 +1,8 @@
 {#- History of CLV runs: each build appends one row per fitted model with its parameters, fit
     seconds, library versions and the published backtest metrics, so a scheduled run leaves a
-    record. Incremental (append): rows of earlier runs stay. -#}
-{{ config(materialized='incremental', incremental_strategy='append') }}
+    record. Incremental (append): rows of earlier runs stay. Not transient on Snowflake: the only
+    record of past runs keeps Fail-safe. -#}
+{{ config(materialized='incremental', incremental_strategy='append', transient=false) }}
 
 with
 
@@ -29,7 +30,7 @@ runs as (
 
     select
         '{{ invocation_id }}' as run_id,
-        {{ dbt.cast(dbt.current_timestamp(), dbt.type_timestamp()) }} as run_at,
+        {{ run_started_at_utc() }} as run_at,
         fits.model_name,
         fits.model_version,
         fits.as_of_date,

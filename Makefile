@@ -35,13 +35,18 @@ cdnow: $(CDNOW_DATA)
 $(CDNOW_DATA): | install
 	$(BIN)/python -m python_utils.cdnow --out $(CDNOW_DATA)
 
-# The demo: install, generate data, build everything on DuckDB, say where it landed.
+# The demo: install, generate data, build everything on DuckDB, publish the BI-facing tables for
+# readers (python_utils/publish.py), say where it landed and how a BI tool connects.
+PUBLISHED := published
 demo: install data
 	$(DBT) build
-	$(BIN)/python scripts/show_results.py clv.duckdb
+	$(BIN)/python -m python_utils.publish clv.duckdb --out $(PUBLISHED)
+	$(BIN)/python scripts/show_results.py clv.duckdb $(PUBLISHED)
 
+# A scheduled local run: build, then publish (only a fully successful build is published).
 build: install
 	$(DBT) build
+	$(BIN)/python -m python_utils.publish clv.duckdb --out $(PUBLISHED)
 
 PY_DIRS := $(wildcard python_utils integration_tests scripts benchmarks models)
 
@@ -90,4 +95,4 @@ snowflake-build: deploy-snowflake
 	DBT_TARGET=snowflake $(DBT) build
 
 clean:
-	rm -rf target logs clv.duckdb data benchmarks/work
+	rm -rf target logs clv.duckdb data benchmarks/work $(PUBLISHED)

@@ -1,14 +1,17 @@
-"""Print where the build's tables are and how many rows each holds."""
+"""Print where the build's tables are, how many rows each holds, and how BI tools connect to the
+published copy."""
 
 import sys
 from pathlib import Path
 
 import duckdb
 
+from python_utils.publish import connection_help
+
 SCHEMAS = ("marts", "ml", "intermediate", "reference")
 
 
-def main(path: str) -> None:
+def main(path: str, published: str | None = None) -> None:
     con = duckdb.connect(path, read_only=True)
     tables = con.execute(
         "select table_schema, table_name from information_schema.tables "
@@ -19,8 +22,10 @@ def main(path: str) -> None:
     for schema, table in tables:
         (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
         print(f"  {schema + '.' + table:<45} {rows:>10,} rows")
-    print(f"\nOpen it with:  .venv/bin/python -c \"import duckdb; duckdb.connect('{path}')\"")
+    print(f"\nThe build's own file (locked while dbt builds): {Path(path).resolve()}")
+    if published:
+        print("\n" + connection_help(Path(published)))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "clv.duckdb")
+    main(*(sys.argv[1:] or ["clv.duckdb"]))

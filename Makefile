@@ -14,7 +14,7 @@ SIZES ?= 100000 1000000 10000000 30000000
 REPEATS ?= 2
 
 .PHONY: install demo data cdnow build test lint bench clean python-utils-zip python-utils-release \
-	deploy-snowflake check-snowflake-packages snowflake-smoke snowflake-build slim-ci
+	deploy-snowflake check-snowflake-packages snowflake-smoke snowflake-build slim-ci report report-screenshot browser
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,23 @@ demo: install data
 	$(DBT) build
 	$(BIN)/python -m python_utils.publish clv.duckdb --out $(PUBLISHED)
 	$(BIN)/python scripts/show_results.py clv.duckdb $(PUBLISHED)
+	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT)
+
+# One self-contained HTML file of charts from the build (python_utils/html_report.py).
+REPORT := reports/clv_report.html
+report: install
+	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT)
+
+# The README's picture of the report (needs chromium).
+report-screenshot: install browser
+	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT) --screenshot report.png
+
+# Headless Chromium for the report's browser test: Debian's package, installed when absent
+# (as root with apt); otherwise that test is skipped and says why.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } || \
+		echo "chromium not installed (apt-get install chromium): the report's browser test will be skipped"
 
 # A scheduled local run: build, then publish (only a fully successful build is published).
 build: install
@@ -58,8 +75,8 @@ lint: install
 
 # Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW, on two
 # workers (a test file stays on one worker, so its fixtures are built once).
-test: install lint
-	$(BIN)/pytest -n 2 --dist loadfile
+test: install lint browser
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25
 
 bench: install
 	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZES) --repeats $(REPEATS)
@@ -95,4 +112,4 @@ snowflake-build: deploy-snowflake
 	DBT_TARGET=snowflake $(DBT) build
 
 clean:
-	rm -rf target logs clv.duckdb data benchmarks/work $(PUBLISHED)
+	rm -rf target logs clv.duckdb data benchmarks/work $(PUBLISHED) reports

@@ -1,10 +1,12 @@
-"""BI readers never block a build and never see a half-built run (python_utils/publish.py): a
-reader holds the published DuckDB file open through a whole `dbt build`; a build that fails
-part-way publishes nothing."""
+"""What people and BI tools read. BI readers never block a build and never see a half-built run
+(python_utils/publish.py): a reader holds the published DuckDB file open through a whole `dbt
+build`; a build that fails part-way publishes nothing. The HTML report (python_utils/
+html_report.py) opens in headless Chromium with every chart drawn and no script error."""
 
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -12,6 +14,7 @@ import duckdb
 import pytest
 
 from integration_tests.conftest import DBT, REPO, invoke_dbt, run_dbt
+from python_utils.html_report import CHARTS, chromium, open_in_browser, write_report
 from python_utils.publish import NotPublished, connection_help, publish
 from python_utils.synth import ShopConfig, generate_shop, write_shop
 
@@ -54,6 +57,7 @@ def history(tmp_path_factory) -> dict:
         time.sleep(0.5)
     build_output = build.stdout.read()
     second = publish(db, results, out) if build.returncode == 0 else None
+    report = write_report(db, workdir / "reports" / "clv_report.html")
     old_connection_after = (published_run(reader),
                             reader.execute("select * from clv_predictions order by customer_id").fetchall())  # fmt: skip
     reader.close()
@@ -68,7 +72,8 @@ def history(tmp_path_factory) -> dict:
         refused = str(error)
     return {"first": first, "second": second, "before": before, "seen_during_build": seen_during_build,
             "build": (build.returncode, build_output), "old_connection_after": old_connection_after,
-            "before_failure": before_failure, "failed": failed, "refused": refused, "out": out}  # fmt: skip
+            "before_failure": before_failure, "failed": failed, "refused": refused, "out": out,
+            "report": report}  # fmt: skip
 
 
 def test_a_build_succeeds_while_a_reader_holds_the_published_file(history):
@@ -113,3 +118,19 @@ def test_make_demo_publishes_and_prints_how_a_bi_tool_connects(history):
     database = history["out"].resolve() / "clv_bi.duckdb"
     assert f"ATTACH '{database}' AS clv (READ_ONLY)" in printed
     assert f"duckdb:///{database}?access_mode=read_only" in printed  # Superset (duckdb-engine)
+
+
+def test_the_report_renders_every_chart_in_a_headless_browser(history, tmp_path):
+    report = history["report"]
+    text = report.read_text()
+    # self-contained: nothing is fetched at view time (SVG's xmlns URIs are names, not fetches)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']https?:|url\(\s*["']?https?:|@import|<link""", text)
+    if chromium() is None:
+        pytest.skip(
+            "no chromium on PATH: `make test` installs Debian's package as root; apt-get install chromium"
+        )
+    screenshot = tmp_path / "report.png"
+    checked = open_in_browser(report, screenshot)
+    assert checked == {"charts-expected": str(len(CHARTS)), "charts-rendered": str(len(CHARTS)),
+                       "script-errors": "0"}  # fmt: skip
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 50_000

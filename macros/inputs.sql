@@ -22,7 +22,9 @@
         'silhouette_sample_size': (10, 100000000),
     } -%}
     {%- set share_vars = ['discount_rate', 'clv_tier_high_share', 'clv_tier_low_share',
-        'clv_interval_coverage', 'clv_max_aggregate_error', 'clv_selection_max_aggregate_error'] -%}
+        'clv_interval_coverage', 'clv_max_aggregate_error', 'clv_selection_max_aggregate_error',
+        'max_acquisition_cost_share'] -%}
+    {%- set amount_vars = ['max_line_amount', 'marketing_budget'] -%}
     {%- set identifier_vars = ['raw_database', 'raw_schema', 'raw_orders_table'] -%}
     {%- set problem = none -%}
 
@@ -53,13 +55,13 @@
             {{ return(text | int) }}
         {%- endif -%}
 
-    {%- elif name in share_vars or name == 'max_line_amount' -%}
+    {%- elif name in share_vars or name in amount_vars -%}
         {%- set text = value | string | trim -%}
         {%- set number = text | float(-1) -%}
         {%- set is_number = value is not boolean and re.fullmatch('[0-9]+([.][0-9]*)?([eE][+-]?[0-9]+)?', text) -%}
-        {%- if name == 'max_line_amount' and not (is_number and 0 < number <= 1e12) -%}
+        {%- if name in amount_vars and not (is_number and 0 < number <= 1e12) -%}
             {%- set problem = 'a positive amount in US dollars, at most 1e12' -%}
-        {%- elif name != 'max_line_amount' and not (is_number and 0 <= number < 1) -%}
+        {%- elif name not in amount_vars and not (is_number and 0 <= number < 1) -%}
             {%- set problem = 'a fraction from 0 to below 1' -%}
         {%- else -%}
             {{ return(number) }}
@@ -160,7 +162,8 @@
         'scoring_batch_size', 'btyd_max_fit_rows', 'segmentation_k_min',
         'segmentation_k_max', 'segmentation_sample_size', 'silhouette_sample_size', 'segmentation_features',
         'discount_rate', 'clv_tier_high_share', 'clv_tier_low_share', 'clv_interval_coverage',
-        'clv_max_aggregate_error', 'clv_selection_max_aggregate_error', 'clv_gate_severity']) }}
+        'clv_max_aggregate_error', 'clv_selection_max_aggregate_error', 'clv_gate_severity',
+        'marketing_budget', 'max_acquisition_cost_share']) }}
 {% endmacro %}
 
 

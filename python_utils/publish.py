@@ -41,10 +41,13 @@ PUBLISHED_TABLES = {
     "clv_predictions": "marts.clv_predictions",
     "clv_model_metrics": "ml.clv_model_metrics",
     "clv_model_runs": "ml.clv_model_runs",
+    "clv_tier_segment_summary": "marts.clv_tier_segment_summary",
+    "clv_tier_budget": "marts.clv_tier_budget",
+    "max_acquisition_cost": "marts.max_acquisition_cost",
 }
 BI_DATABASE = "clv_bi.duckdb"
 KEEP_RUNS = 3
-OK_STATUSES = {"success", "pass", "warn"}
+OK_STATUSES = {"success", "pass", "warn", "no-op"}  # no-op: exposures
 
 
 class NotPublished(RuntimeError):

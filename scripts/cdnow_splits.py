@@ -6,7 +6,7 @@ calibration_and_holdout_data on the purchases (fct_sales), BetaGeoFitter and Gam
 with default settings, purchases x spend over the holdout. It is scored against the same actual
 holdout revenue as our models (clv_backtest.actual_revenue), on the same customers.
 
-    .venv/bin/python scripts/cdnow_splits.py [--build]   # prints the README table
+    .venv/bin/python scripts/cdnow_splits.py [--build]   # prints the table in docs/methodology.md
 """
 
 from __future__ import annotations

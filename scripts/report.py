@@ -1,4 +1,4 @@
-"""Print the build's segment profiles and CLV backtest as markdown tables (for the README)."""
+"""Print the build's segment profiles and CLV backtest as markdown tables (for docs/methodology.md)."""
 
 import sys
 

@@ -21,13 +21,24 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 SQL_LAYER = ("--exclude", "path:models/ml+", "path:tests/ml")  # up to the SQL marts, no ML
 NO_TESTS = ("--exclude-resource-type", "test", "unit_test")  # with `build`: seeds and models only
+# dbt's unit tests do not depend on the data: they run in the demo builds (once per worker) and
+# `make demo`, and are left out of the other test builds (2 s each).
+NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 def invoke_dbt(
-    command: str, workdir: Path, db_path: Path, variables: dict, *extra: str, env: dict | None = None
+    command: str,
+    workdir: Path,
+    db_path: Path,
+    variables: dict,
+    *extra: str,
+    env: dict | None = None,
+    unit_tests: bool = False,
 ) -> subprocess.CompletedProcess:
     """Run a dbt command against db_path and return the finished process (output in stdout)."""
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db_path), **(env or {})}
+    if command == "build" and not unit_tests and "--exclude-resource-type" not in extra:
+        extra = (*extra, *NO_UNIT_TESTS)
     args = [
         DBT, command,
         "--project-dir", str(REPO),
@@ -40,10 +51,16 @@ def invoke_dbt(
 
 
 def run_dbt(
-    command: str, workdir: Path, db_path: Path, variables: dict, *extra: str, env: dict | None = None
+    command: str,
+    workdir: Path,
+    db_path: Path,
+    variables: dict,
+    *extra: str,
+    env: dict | None = None,
+    unit_tests: bool = False,
 ) -> str:
     """Run a dbt command against db_path, failing the test with dbt's output if it fails."""
-    done = invoke_dbt(command, workdir, db_path, variables, *extra, env=env)
+    done = invoke_dbt(command, workdir, db_path, variables, *extra, env=env, unit_tests=unit_tests)
     if done.returncode != 0:
         summary = done.stdout.split("Completed with")[-1] if "Completed with" in done.stdout else done.stdout
         pytest.fail(f"dbt {command} failed:\n{summary[-6000:]}\n{done.stderr[-2000:]}")
@@ -67,7 +84,7 @@ def demo_shop(tmp_path_factory) -> dict:
     lines, truth = generate_shop(ShopConfig())
     data = write_shop(lines, truth, workdir / "raw")
     db_path = workdir / "clv.duckdb"
-    run_dbt("build", workdir, db_path, {"transactions_path": str(data)})
+    run_dbt("build", workdir, db_path, {"transactions_path": str(data)}, unit_tests=True)
     return {"workdir": workdir, "data": data, "db": db_path, "truth": truth, "lines": lines}
 
 

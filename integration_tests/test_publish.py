@@ -13,7 +13,7 @@ import time
 import duckdb
 import pytest
 
-from integration_tests.conftest import DBT, REPO, invoke_dbt, run_dbt
+from integration_tests.conftest import DBT, NO_UNIT_TESTS, REPO, invoke_dbt, run_dbt
 from python_utils.html_report import CHARTS, chromium, open_in_browser, write_report
 from python_utils.publish import NotPublished, connection_help, publish
 from python_utils.synth import ShopConfig, generate_shop, write_shop
@@ -46,7 +46,7 @@ def history(tmp_path_factory) -> dict:
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db)}
     build = subprocess.Popen(
         [DBT, "build", "--project-dir", str(REPO), "--target-path", str(workdir / "target"),
-         "--log-path", str(workdir / "logs"), "--vars", json.dumps(variables)],
+         "--log-path", str(workdir / "logs"), "--vars", json.dumps(variables), *NO_UNIT_TESTS],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     seen_during_build = []

@@ -58,28 +58,6 @@ def test_runs_accumulate_history(demo_shop):
     assert runs >= 1 and rows == runs * 5  # bgnbd, gamma_gamma, seasonality, cox, xgboost
 
 
-def test_cdnow_predictions_are_complete_and_sane(cdnow_shop):
-    db = cdnow_shop["db"]
-    ((customers, predictions, revenue, p_alive),) = query(
-        db,
-        "select (select count(*) from marts.customer_rfm), count(*), sum(predicted_revenue), avg(p_alive) "
-        "from marts.clv_predictions",
-    )
-    assert predictions == customers
-    assert 0 < p_alive < 1 and revenue > 0
-    # The holdout holds December 1997 and there is under a year before it to learn a calendar
-    # from: every model under-forecasts. Published anyway, and the predictions say so.
-    ((status, note),) = query(
-        db,
-        "select validation_status, validation_note from ml.clv_model_metrics "
-        "where model_name = 'published' and customer_group = 'all'",
-    )
-    assert status == "below_target" and "aggregate revenue error" in note
-    assert query(
-        db, "select distinct validation_status from marts.clv_predictions where customer_group = 'repeat'"
-    ) == [("below_target",)]
-
-
 @pytest.fixture(scope="module")
 def december_shop(tmp_path_factory) -> dict:
     """A shop whose purchases peak in December (3x an average month at the peak), with returns

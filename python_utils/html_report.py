@@ -136,17 +136,23 @@ def _models(con) -> list[str]:
     return best + [m for m in ranked if m.startswith("baseline")]
 
 
-def _backtest(con) -> pd.DataFrame:
-    return con.execute(
+def _backtest_by_model(con, highest_first: bool):
+    """(model, its backtest rows ordered by predicted revenue; ties by customer_id) for the
+    charted models."""
+    frame = con.execute(
         "select model_name, customer_id, predicted_revenue, actual_revenue from ml.clv_backtest"
     ).df()
+    for model in _models(con):
+        rows = frame[frame["model_name"] == model]
+        yield (
+            model,
+            rows.sort_values(["predicted_revenue", "customer_id"], ascending=[not highest_first, True]),
+        )
 
 
 def calibration(con) -> str:
-    frame = _backtest(con)
     fig, ax = _figure()
-    for model in _models(con):
-        rows = frame[frame["model_name"] == model].sort_values(["predicted_revenue", "customer_id"])
+    for model, rows in _backtest_by_model(con, highest_first=False):
         decile = np.arange(len(rows)) * 10 // max(len(rows), 1) + 1
         means = rows.groupby(decile)[["predicted_revenue", "actual_revenue"]].mean()
         ax.plot(means["predicted_revenue"], means["actual_revenue"], "o-", label=model, markersize=3)
@@ -160,12 +166,8 @@ def calibration(con) -> str:
 
 
 def cumulative_gains(con) -> str:
-    frame = _backtest(con)
     fig, ax = _figure()
-    for model in _models(con):
-        rows = frame[frame["model_name"] == model].sort_values(
-            ["predicted_revenue", "customer_id"], ascending=[False, True]
-        )
+    for model, rows in _backtest_by_model(con, highest_first=True):
         actual = rows["actual_revenue"].clip(lower=0).to_numpy(float)
         share = np.cumsum(actual) / max(actual.sum(), 1e-12)
         ax.plot(np.arange(1, len(rows) + 1) / len(rows), share, label=model)

@@ -26,6 +26,31 @@ NO_TESTS = ("--exclude-resource-type", "test", "unit_test")  # with `build`: see
 NO_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
+def dbt_command(
+    command: str,
+    workdir: Path,
+    db_path: Path,
+    variables: dict,
+    *extra: str,
+    env: dict | None = None,
+    unit_tests: bool = False,
+) -> tuple[list[str], dict]:
+    """The arguments and environment of a dbt command (e.g. "build", "docs generate") against
+    db_path, with its target and logs under workdir."""
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db_path), **(env or {})}
+    if command == "build" and not unit_tests and "--exclude-resource-type" not in extra:
+        extra = (*extra, *NO_UNIT_TESTS)
+    args = [
+        DBT, *command.split(),
+        "--project-dir", str(REPO),
+        "--target-path", str(workdir / "target"),
+        "--log-path", str(workdir / "logs"),
+        "--vars", json.dumps(variables),
+        *extra,
+    ]  # fmt: skip
+    return args, env
+
+
 def invoke_dbt(
     command: str,
     workdir: Path,
@@ -36,17 +61,7 @@ def invoke_dbt(
     unit_tests: bool = False,
 ) -> subprocess.CompletedProcess:
     """Run a dbt command against db_path and return the finished process (output in stdout)."""
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db_path), **(env or {})}
-    if command == "build" and not unit_tests and "--exclude-resource-type" not in extra:
-        extra = (*extra, *NO_UNIT_TESTS)
-    args = [
-        DBT, command,
-        "--project-dir", str(REPO),
-        "--target-path", str(workdir / "target"),
-        "--log-path", str(workdir / "logs"),
-        "--vars", json.dumps(variables),
-        *extra,
-    ]  # fmt: skip
+    args, env = dbt_command(command, workdir, db_path, variables, *extra, env=env, unit_tests=unit_tests)
     return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
 
 

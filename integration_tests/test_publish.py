@@ -4,7 +4,6 @@ build`; a build that fails part-way publishes nothing. The HTML report (python_u
 html_report.py) opens in headless Chromium with every chart drawn and no script error."""
 
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -13,7 +12,7 @@ import time
 import duckdb
 import pytest
 
-from integration_tests.conftest import DBT, NO_UNIT_TESTS, REPO, invoke_dbt, run_dbt
+from integration_tests.conftest import REPO, dbt_command, invoke_dbt, run_dbt
 from python_utils.html_report import CHARTS, chromium, open_in_browser, write_report
 from python_utils.publish import NotPublished, connection_help, publish
 from python_utils.synth import ShopConfig, generate_shop, write_shop
@@ -43,12 +42,10 @@ def history(tmp_path_factory) -> dict:
 
     reader = duckdb.connect(str(out / "clv_bi.duckdb"), read_only=True)
     before = reader.execute("select * from clv_predictions order by customer_id").fetchall()
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db)}
+    args, env = dbt_command("build", workdir, db, variables)
     build = subprocess.Popen(
-        [DBT, "build", "--project-dir", str(REPO), "--target-path", str(workdir / "target"),
-         "--log-path", str(workdir / "logs"), "--vars", json.dumps(variables), *NO_UNIT_TESTS],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     seen_during_build = []
     while build.poll() is None:
         seen_during_build.append(

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from integration_tests.conftest import DBT, REPO, query
+from integration_tests.conftest import DBT, REPO, invoke_dbt, query
 
 BI_FACING = ("fct_sales", "dim_customers", "customer_rfm", "customer_segments", "customer_segment_profiles",
              "clv_predictions", "clv_tier_segment_summary", "clv_tier_budget", "max_acquisition_cost")  # fmt: skip
@@ -22,14 +22,12 @@ MF = str(Path(sys.executable).with_name("mf"))
 @pytest.fixture(scope="module")
 def docs(demo_shop) -> dict:
     """`dbt docs generate` on the demo build: the manifest and the catalog."""
-    target = demo_shop["workdir"] / "docs" / "target"
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(demo_shop["db"])}
-    done = subprocess.run(
-        [DBT, "docs", "generate", "--target-path", str(target), "--log-path", str(target.parent / "logs"),
-         "--vars", json.dumps({"transactions_path": str(demo_shop["data"])})],
-        cwd=REPO, env=env, capture_output=True, text=True,
-    )  # fmt: skip
+    workdir = demo_shop["workdir"] / "docs"
+    done = invoke_dbt(
+        "docs generate", workdir, demo_shop["db"], {"transactions_path": str(demo_shop["data"])}
+    )
     assert done.returncode == 0, done.stdout[-3000:]
+    target = workdir / "target"
     return {name: json.loads((target / f"{name}.json").read_text()) for name in ("manifest", "catalog")} | {
         "semantic": json.loads((target / "semantic_manifest.json").read_text())
     }

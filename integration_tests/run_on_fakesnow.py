@@ -31,7 +31,9 @@ PYTHON_MODELS = ("segmentation_metrics", "segmentation_centroids", "clv_btyd_fit
                  "clv_bgnbd_terms", "clv_model_scores")  # fmt: skip
 # statements fakesnow does not implement, answered as no-ops (the runner records the tags)
 NOT_EMULATED = [r"^\s*alter session (un)?set query_tag"]
-VARS = "{raw_database: CLV, raw_schema: RAW, raw_orders_table: ORDERS}"
+# Small samples, so that every seeded sample is drawn on both engines (1,500 customers).
+SAMPLES = {"backtest_sample_size": 400, "xgboost_sample_size": 400, "cox_sample_size": 300}
+VARS = json.dumps({"raw_database": "CLV", "raw_schema": "RAW", "raw_orders_table": "ORDERS", **SAMPLES})
 
 
 def dbt(workdir: str, *args: str):
@@ -89,6 +91,16 @@ def main(data: str, workdir: str) -> None:
                 ).fetchall()
             ],
             "btyd_fit_rows": count("CLV.DBT_ML.CLV_BTYD_FIT_ROWS"),
+            "backtest_customers": {
+                name: sorted(
+                    row[0]
+                    for row in cursor.execute(
+                        "select customer_id from CLV.DBT_INTERMEDIATE.INT_CUSTOMER_SNAPSHOTS where snapshot_name = %s",
+                        (name,),
+                    ).fetchall()
+                )
+                for name in ("calibration", "training")
+            },  # fmt: skip
             "rejected": dict(
                 cursor.execute(
                     "select reject_reason, count(*) from CLV.DBT_INTERMEDIATE.INT_ORDER_LINES_REJECTED group by 1"

@@ -298,6 +298,8 @@ def orders_csv(tmp_path) -> Path:
         ({"orders_encoding": "ebcdic"}, "var 'orders_encoding'"),
         ({"max_line_amount": -1}, "var 'max_line_amount'"),
         ({"raw_schema": "raw; drop table x"}, "var 'raw_schema'"),
+        ({"raw_loaded_at_column": "_loaded_at"}, "has no column _loaded_at (var raw_loaded_at_column)"),
+        ({"backtest_sample_size": 1000}, "var 'backtest_sample_size' (1000) is below 'xgboost_sample_size'"),
         ({"segmentation_features": ["frequency; drop table x"]}, "var 'segmentation_features'"),
         ({"default_currency": "US'D"}, "var 'default_currency'"),
     ],

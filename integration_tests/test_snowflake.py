@@ -19,7 +19,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from integration_tests.conftest import NO_TESTS, REPO, query_frame, run_dbt
+from integration_tests.conftest import NO_TESTS, REPO, query, query_frame, run_dbt
+from integration_tests.run_on_fakesnow import SAMPLES
 from python_utils.package import build_zip, project_release, release_id
 from python_utils.synth import DirtyShares, ShopConfig, generate_shop, write_shop
 
@@ -185,9 +186,34 @@ def duckdb_run(fakesnow_run) -> Path:
     """The same shop through dbt-duckdb, up to the Python models."""
     workdir = fakesnow_run["workdir"] / "duckdb"
     db_path = workdir / "clv.duckdb"
-    run_dbt("build", workdir, db_path, {"transactions_path": str(fakesnow_run["data"])},
+    run_dbt("build", workdir, db_path, {"transactions_path": str(fakesnow_run["data"]), **SAMPLES},
             "--select", *(f"+{m}" for m in PYTHON_MODELS), *NO_TESTS)  # fmt: skip
     return db_path
+
+
+def test_backtest_snapshots_hold_the_same_seeded_sample_on_both_engines(fakesnow_run, duckdb_run):
+    """Each backtest snapshot keeps the first backtest_sample_size of its customers (those who
+    had bought by its date) in md5 order of "<customer_id>-<seed>", on Snowflake as on DuckDB."""
+    size = SAMPLES["backtest_sample_size"]
+    for name, drawn in fakesnow_run["report"]["backtest_customers"].items():
+        population = [
+            customer
+            for (customer,) in query(
+                duckdb_run,
+                "select customer_id from intermediate.int_customers where first_order_date <= "
+                "(select max(snapshot_date) from intermediate.int_customer_snapshots where snapshot_name = ?)",
+                [name],
+            )
+        ]
+        assert len(population) > size
+        first = sorted(population, key=lambda c: (hashlib.md5(f"{c}-42".encode()).hexdigest(), c))[:size]
+        assert drawn == sorted(first)
+        in_duckdb = query(
+            duckdb_run,
+            "select customer_id from intermediate.int_customer_snapshots where snapshot_name = ?",
+            [name],
+        )
+        assert sorted(c for (c,) in in_duckdb) == drawn
 
 
 def test_python_models_run_as_dbt_snowflake_generates_them(fakesnow_run, snowflake_manifest):

@@ -15,8 +15,14 @@
 
     Every snapshot's measures are conditional aggregates of the same pass (columns
     <snapshot>__<measure>), unpivoted to rows afterwards: joining the days to each snapshot
-    date instead would multiply the rows to aggregate. -#}
-{% macro customer_snapshots(snapshots, order_days, customers, as_of, horizon=none) %}
+    date instead would multiply the rows to aggregate.
+
+    sample_size: each snapshot keeps only the first sample_size of its customers in
+    sample_order (md5 of customer_id and random_seed), chosen from int_customers' first purchase
+    date before anything is aggregated, so the days of the others are never read. Ranked among
+    the snapshot's customers, these are the same customers the fit samples (clv_fit_sample)
+    would draw first from the whole snapshot. -#}
+{% macro customer_snapshots(snapshots, order_days, customers, as_of, horizon=none, sample_size=none) %}
 
 {%- set horizon = horizon or clv_var('horizon_days') -%}
 {#- measure: (aggregate, which days of the snapshot it reads, value on such a day); 'money'
@@ -72,6 +78,26 @@ snapshot_dates as (
 
 ),
 
+{%- if sample_size %}
+
+sampled_customers as (
+
+    select
+        customers.*,
+        {%- for name in snapshots %}
+            customers.first_order_date <= snapshot_dates.{{ name }}_date
+            and row_number() over (
+                partition by customers.first_order_date <= snapshot_dates.{{ name }}_date
+                order by {{ sample_order('customers.customer_id') }}, customers.customer_id
+            ) <= {{ sample_size }} as {{ name }}__sampled{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from customers
+    cross join snapshot_dates
+
+),
+{%- endif %}
+
 days_in_windows as (
 
     select
@@ -87,21 +113,25 @@ days_in_windows as (
         order_days.is_purchase_day and order_days.order_date = customers.first_order_date
             as is_first_purchase_day,
         {% for name in snapshots -%}
-            order_days.order_date <= snapshot_dates.{{ name }}_date as {{ name }}__history,
+            {%- set sampled = ' and customers.' ~ name ~ '__sampled' if sample_size else '' %}
+            order_days.order_date <= snapshot_dates.{{ name }}_date{{ sampled }} as {{ name }}__history,
             (
                 order_days.order_date > {{ add_days('snapshot_dates.' ~ name ~ '_date', -horizon) }}
-                and order_days.order_date <= snapshot_dates.{{ name }}_date
+                and order_days.order_date <= snapshot_dates.{{ name }}_date{{ sampled }}
             ) as {{ name }}__last_horizon,
             (
                 order_days.order_date > snapshot_dates.{{ name }}_date
-                and order_days.order_date <= {{ add_days('snapshot_dates.' ~ name ~ '_date', horizon) }}
+                and order_days.order_date <= {{ add_days('snapshot_dates.' ~ name ~ '_date', horizon) }}{{ sampled }}
             ) as {{ name }}__target{{ "," if not loop.last }}
         {% endfor %}
 
     from order_days
-    inner join customers
+    inner join {{ 'sampled_customers' if sample_size else 'customers' }} as customers
         on order_days.customer_id = customers.customer_id
     cross join snapshot_dates
+    {%- if sample_size %}
+    where {% for name in snapshots %}customers.{{ name }}__sampled{{ " or " if not loop.last }}{% endfor %}
+    {%- endif %}
 
 ),
 

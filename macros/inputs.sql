@@ -14,6 +14,7 @@
         'random_seed': (0, 2147483647),
         'xgboost_sample_size': (100, 100000000),
         'cox_sample_size': (100, 100000000),
+        'backtest_sample_size': (100, 100000000),
         'scoring_batch_size': (1000, 10000000),
         'btyd_max_fit_rows': (1000, 100000000),
         'segmentation_k_min': (1, 50),
@@ -25,7 +26,7 @@
         'clv_interval_coverage', 'clv_max_aggregate_error', 'clv_selection_max_aggregate_error',
         'max_acquisition_cost_share'] -%}
     {%- set amount_vars = ['max_line_amount', 'marketing_budget'] -%}
-    {%- set identifier_vars = ['raw_database', 'raw_schema', 'raw_orders_table'] -%}
+    {%- set identifier_vars = ['raw_database', 'raw_schema', 'raw_orders_table', 'raw_loaded_at_column'] -%}
     {%- set problem = none -%}
 
     {%- if name in date_vars -%}
@@ -68,7 +69,7 @@
         {%- endif -%}
 
     {%- elif name in identifier_vars -%}
-        {%- if value is none and name == 'raw_database' -%}
+        {%- if value is none and name in ['raw_database', 'raw_loaded_at_column'] -%}
             {{ return(none) }}
         {%- endif -%}
         {%- if not re.fullmatch('[A-Za-z_][A-Za-z0-9_$]*', value | string) -%}
@@ -158,7 +159,7 @@
 {% macro checked_vars() %}
     {{ return(['transactions_path', 'as_of_date', 'min_order_date', 'horizon_days', 'incremental_lookback_days',
         'source_timezone', 'orders_encoding', 'max_line_amount', 'default_currency', 'raw_database',
-        'raw_schema', 'raw_orders_table', 'random_seed', 'xgboost_sample_size', 'cox_sample_size',
+        'raw_schema', 'raw_orders_table', 'raw_loaded_at_column', 'random_seed', 'xgboost_sample_size', 'cox_sample_size', 'backtest_sample_size',
         'scoring_batch_size', 'btyd_max_fit_rows', 'segmentation_k_min',
         'segmentation_k_max', 'segmentation_sample_size', 'silhouette_sample_size', 'segmentation_features',
         'discount_rate', 'clv_tier_high_share', 'clv_tier_low_share', 'clv_interval_coverage',
@@ -179,6 +180,13 @@
     {%- if clv_var('segmentation_k_min') > clv_var('segmentation_k_max') -%}
         {{ exceptions.raise_compiler_error("var 'segmentation_k_min' is above 'segmentation_k_max'") }}
     {%- endif -%}
+    {%- for fit_sample in ['xgboost_sample_size', 'cox_sample_size'] -%}
+        {%- if clv_var('backtest_sample_size') < clv_var(fit_sample) -%}
+            {{ exceptions.raise_compiler_error("var 'backtest_sample_size' (" ~ clv_var('backtest_sample_size')
+                ~ ") is below '" ~ fit_sample ~ "' (" ~ clv_var(fit_sample) ~ "): the fit samples are drawn from"
+                ~ " the backtest's snapshots, so it must be at least as large") }}
+        {%- endif -%}
+    {%- endfor -%}
     {%- if flags.WHICH == 'seed' -%}
         {{ return('') }}
     {%- endif -%}
@@ -210,6 +218,11 @@
         {{ exceptions.raise_compiler_error(where ~ " lacks required column(s) " ~ missing | join(', ')
             ~ "; found: " ~ found | join(', ')
             ~ (" (one column only: is the delimiter unusual? DuckDB sniffs , ; | and tab)" if found | length == 1 else "")) }}
+    {%- endif -%}
+    {%- set loaded_at = clv_var('raw_loaded_at_column') -%}
+    {%- if loaded_at and (loaded_at | lower) not in found -%}
+        {{ exceptions.raise_compiler_error(where ~ " has no column " ~ loaded_at ~ " (var raw_loaded_at_column); found: "
+            ~ found | join(', ')) }}
     {%- endif -%}
     {%- if probe.rows | length == 0 -%}
         {{ exceptions.raise_compiler_error(where ~ " has a header but no rows; columns found: " ~ found | join(', ')) }}

@@ -5,8 +5,11 @@ In scratch schemas <SNOWFLAKE_SCHEMA>_smoke_<run id>* (dropped at the end unless
 1. the pinned packages are served by the account's Anaconda channel (check_snowflake_packages);
 2. the role can create the schemas and the stage, and the python_utils release lands where the
    models' +imports point (upload_python_utils);
-3. a generated 2,000-customer shop is loaded as the raw orders table;
-4. `dbt build` runs every model, seed, unit test and data test there.
+3. a generated 2,000-customer shop is loaded as the raw orders table (the first nine tenths of
+   its lines by date, with a _LOADED_AT column);
+4. `dbt build` runs every model, seed, unit test and data test there;
+5. incremental validation (raw_loaded_at_column): a full validation, then the last tenth is
+   appended as a second load and validated incrementally; raw = kept + quarantined is tested.
 Each step says which grant or setting to look at when it fails (docs/snowflake.md: grants).
 """
 
@@ -26,7 +29,11 @@ HINTS = {
     "deploy": "the role needs CREATE SCHEMA on the database (it then owns the schema and the stage)",
     "load": "the role needs CREATE SCHEMA on the database and a warehouse it may use",
     "build": "see the failing node above; USAGE on ml_warehouse if you set it",
+    "incremental": "see the failing node above (int_order_lines_flagged's delete+insert)",
 }
+# The validation layer and the raw-rows reconciliation (as integration_tests/test_incremental_validation.py).
+VALIDATION = ["--select", "+int_order_lines_validated", "+int_order_lines_rejected", "reject_reasons",
+              "assert_raw_rows_reconcile", "--indirect-selection", "cautious"]  # fmt: skip
 
 
 def step(name: str, command: list[str], env: dict) -> None:
@@ -50,21 +57,33 @@ def connect(env: dict):
     )  # fmt: skip
 
 
-def load_fixture(env: dict, schema: str, customers: int) -> str:
-    """A generated shop into <database>.<schema>.ORDERS, as text columns like a raw landing table."""
+def fixture_loads(customers: int):
+    """A generated shop as text columns like a raw landing table, in two loads: the first nine
+    tenths of the lines by date (and the unparsable dates), then the last tenth."""
     import pandas as pd
-    from snowflake.connector.pandas_tools import write_pandas
 
     from python_utils.synth import ShopConfig, generate_shop, write_shop
 
     lines, truth = generate_shop(ShopConfig(customers=customers, seed=7))
     data = write_shop(lines, truth, REPO / "build" / "smoke")
     raw = pd.read_csv(data, dtype=str, keep_default_na=False).replace({"": None})
+    ordered_at = pd.to_datetime(raw["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S")
+    late = ordered_at > ordered_at.quantile(0.9)
     raw.columns = [c.upper() for c in raw.columns]
+    return (
+        raw[~late].assign(_LOADED_AT="2026-01-01 00:00:00"),
+        raw[late].assign(_LOADED_AT="2026-01-02 00:00:00"),
+    )
+
+
+def load(env: dict, schema: str, rows, first: bool) -> str:
+    """Rows into <database>.<schema>.ORDERS: created by the first load, appended to after."""
+    from snowflake.connector.pandas_tools import write_pandas
+
     with connect(env) as conn:
         conn.cursor().execute(f"create schema if not exists {schema}")
-        write_pandas(conn, raw, "ORDERS", schema=schema, auto_create_table=True, overwrite=True)
-    return f"{len(raw)} raw lines"
+        write_pandas(conn, rows, "ORDERS", schema=schema, auto_create_table=first, overwrite=first)
+    return f"{len(rows)} raw lines"
 
 
 def drop_schemas(env: dict, prefix: str) -> None:
@@ -93,11 +112,16 @@ def main() -> None:
         step("packages", [DBT, "run-operation", "check_snowflake_packages"], env)
         step("deploy", [DBT, "run-operation", "upload_python_utils", "--args",
                         f"{{zip_path: '{zip_path}', release: '{release.strip()}'}}"], env)  # fmt: skip
+        first_load, second_load = fixture_loads(args.customers)
         try:
-            print("== load:", load_fixture(env, f"{scratch}_raw", args.customers), flush=True)
+            print("== load:", load(env, f"{scratch}_raw", first_load, first=True), flush=True)
         except Exception as error:
             raise SystemExit(f"snowflake-smoke failed at load ({error}): {HINTS['load']}") from error
         step("build", [DBT, "build", "--vars", raw_vars], env)
+        incremental_vars = raw_vars[:-1] + ", raw_loaded_at_column: _LOADED_AT}"
+        step("incremental", [DBT, "build", "--vars", incremental_vars, *VALIDATION], env)
+        print("== load:", load(env, f"{scratch}_raw", second_load, first=False), flush=True)
+        step("incremental", [DBT, "build", "--vars", incremental_vars, *VALIDATION], env)
         print(f"snowflake-smoke passed in {env['SNOWFLAKE_DATABASE']}.{scratch}_*")
     finally:
         if not args.keep:

@@ -8,7 +8,11 @@
 
     backtest_horizon_days is horizon_days unless the history is too short (int_as_of_date);
     without an honest backtest this table is empty. The summary at as_of_date itself is
-    customer_rfm, built by the same macro. -#}
+    customer_rfm, built by the same macro.
+
+    Each snapshot holds a seeded sample of at most backtest_sample_size of its customers
+    (sample_order): the backtest measures models on a sample, and what grows with the customer
+    count past it (fits of the backtest's BG/NBD, scoring, metrics) stops growing. -#}
 
 {%- set window = backtest_window() -%}
 
@@ -22,6 +26,7 @@ snapshots as (
         customers=ref('int_customers'),
         as_of=ref('int_as_of_date'),
         horizon=window.horizon_days,
+        sample_size=clv_var('backtest_sample_size'),
     ) | indent(4) }}
 
 )

@@ -6,6 +6,19 @@
     in the order of its content (not of the file), so the result never depends on row order.
     Exact repeats of a row share a number, which makes the later copies duplicate_line. -#}
 
+{#- With raw_loaded_at_column, incremental: each run validates only the orders touched since
+    the last one and replaces them (macros/incremental.sql, validation_plan). Permanent and
+    clustered by order_date on Snowflake then: it keeps state across runs. -#}
+{%- set settings = {'materialized': 'table'} -%}
+{%- if clv_var('raw_loaded_at_column') is not none -%}
+    {%- do settings.update({'materialized': 'incremental', 'incremental_strategy': 'delete+insert',
+        'unique_key': 'order_id', 'on_schema_change': 'fail', 'cluster_by': ['order_date'], 'transient': false,
+        'pre_hook': '{{ validation_clear() }}'}) -%}
+{%- endif -%}
+{{ config(**settings) }}
+{%- set plan = validation_plan() -%}
+{%- if is_incremental() %}{{ log(this.identifier ~ ": " ~ ("incremental" if plan.mode == 'orders' else "full")
+    ~ " validation: " ~ plan.reason, info=true) }}{% endif -%}
 {%- set min_order_timestamp =
     'cast(' ~ sql_literal(clv_var('min_order_date')) ~ ' as ' ~ utc_timestamp_type() ~ ')' -%}
 {%- set row_content = ['customer_id', 'ordered_at_text', 'product_id', 'amount_text', 'discount_amount_text',
@@ -13,9 +26,12 @@
 
 with
 
-order_lines as (
+order_lines as {{ recomputed_cte() }} (
 
     select * from {{ ref('stg_shop__order_lines') }}
+    {%- if plan.mode == 'orders' %}
+    where {{ revalidated_rows(plan) }}
+    {%- endif %}
 
 ),
 
@@ -31,7 +47,13 @@ order_statuses as (
 
 ),
 
-checked as (
+rules as (
+
+    select {{ validation_rules('currency_rates', 'order_statuses') }} as validation_rules
+
+),
+
+checked as {{ recomputed_cte() }} (
 
     select
         order_lines.*,
@@ -72,7 +94,7 @@ checked as (
 needs_number as (
 
     select * from checked
-    where given_line_number is null
+    where given_line_number is null and order_id is not null
 
 ),
 
@@ -114,15 +136,17 @@ derived as (
 
 ),
 
-numbered as (
+numbered as {{ recomputed_cte() }} (
 
+    -- A row without an order id keeps its given number: it belongs to no order, is quarantined
+    -- on its own and, on an incremental run, is validated once, alone.
     select
         *,
         false as is_line_number_derived,
         given_line_number as line_number
 
     from checked
-    where given_line_number is not null
+    where given_line_number is not null or order_id is null
 
     union all
 
@@ -138,12 +162,13 @@ duplicated_lines as (
         line_number
 
     from numbered
+    where order_id is not null
     group by 1, 2
     having count(*) > 1
 
 ),
 
-copies as (
+copies as {{ recomputed_cte() }} (
 
     select
         numbered.*,
@@ -152,8 +177,8 @@ copies as (
     from numbered
     left join duplicated_lines
         on
-            numbered.order_id is not distinct from duplicated_lines.order_id
-            and numbered.line_number is not distinct from duplicated_lines.line_number
+            numbered.order_id = duplicated_lines.order_id
+            and numbered.line_number = duplicated_lines.line_number
 
 ),
 
@@ -206,6 +231,7 @@ flagged as (
         customer_id,
         case when final_reason is not null then ordered_at_text end as ordered_at_text,
         ordered_at,
+        cast(ordered_at as date) as order_date,
         case when final_reason is not null then amount_text end as amount_text,
         amount,
         currency,
@@ -225,9 +251,13 @@ flagged as (
         is_line_number_derived,
         line_number,
         line_copy_number,
-        final_reason as reject_reason
+        final_reason as reject_reason,
+        loaded_at,
+        {{ run_started_at_utc() }} as validated_at,
+        rules.validation_rules
 
     from ranked_reasons
+    cross join rules
 
 )
 

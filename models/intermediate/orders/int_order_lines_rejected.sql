@@ -21,7 +21,7 @@ rejected as (
     select
         coalesce(
             flagged.reject_reason,
-            case when cast(flagged.ordered_at as date) > as_of.as_of_date then 'after_as_of_date' end
+            case when flagged.order_date > as_of.as_of_date then 'after_as_of_date' end
         ) as reject_reason,
         flagged.order_id,
         flagged.line_number,

@@ -6,11 +6,14 @@
     always counts, amount + discount (a discounted item refunds less), on its own date.
     A purchase is an order whose lines net to more than 0: credit notes, fully returned or
     cancelled orders and zero-value orders are not purchases (no purchase day, no order
-    count), though their net revenue still counts. -#}
+    count), though their net revenue still counts.
+
+    The kept lines are read twice (order totals, then the join) rather than stored once in
+    between: recomputed_cte. -#}
 
 with
 
-flagged as (
+flagged as {{ recomputed_cte() }} (
 
     select * from {{ ref('int_order_lines_flagged') }}
 
@@ -22,7 +25,7 @@ as_of as (
 
 ),
 
-valued as (
+valued as {{ recomputed_cte() }} (
 
     select
         flagged.order_id,
@@ -30,7 +33,7 @@ valued as (
         flagged.is_line_number_derived,
         flagged.customer_id,
         flagged.ordered_at,
-        cast(flagged.ordered_at as date) as order_date,
+        flagged.order_date,
         flagged.product_id,
         flagged.quantity,
         flagged.currency,
@@ -53,7 +56,7 @@ valued as (
     cross join as_of
     where
         flagged.reject_reason is null
-        and cast(flagged.ordered_at as date) <= as_of.as_of_date
+        and flagged.order_date <= as_of.as_of_date
 
 ),
 

@@ -3,6 +3,7 @@
     lacks take their documented default; a value that is present but does not parse becomes
     null (and is quarantined in validation), never a silent default. -#}
 {%- set available = source_columns(source('shop', 'orders')) -%}
+{%- set loaded_at_column = (clv_var('raw_loaded_at_column') or '') | lower -%}
 
 with
 
@@ -27,7 +28,8 @@ as_text as (
         {{ text_column_or_null('status', available) }} as status_text,
         {{ text_column_or_null('channel', available) }} as channel_text,
         {{ text_column_or_null('region', available) }} as region_text,
-        {{ text_column_or_null('payment_method', available) }} as payment_method_text
+        {{ text_column_or_null('payment_method', available) }} as payment_method_text,
+        {{ text_column_or_null(loaded_at_column, available) }} as loaded_at_text
 
     from source
 
@@ -59,7 +61,9 @@ renamed as (
         lower(coalesce(status_text, 'completed')) as status_text,
         lower(coalesce(channel_text, 'unknown')) as channel,
         lower(coalesce(region_text, 'unknown')) as region,
-        lower(coalesce(payment_method_text, 'unknown')) as payment_method
+        lower(coalesce(payment_method_text, 'unknown')) as payment_method,
+        -- when the raw rows were loaded (var raw_loaded_at_column): incremental validation
+        {{ to_utc_timestamp('loaded_at_text') }} as loaded_at
 
     from as_text
 

@@ -1,0 +1,141 @@
+"""Incremental validation (var raw_loaded_at_column): a run validates again only the orders
+touched by rows loaded since the last one, and the result equals a full build's, row for row,
+with raw = kept + quarantined exact. Changed rules or raw rows that are no longer there make
+it validate everything again, saying why."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from integration_tests.conftest import query, run_dbt
+from python_utils.synth import OUTPUT_COLUMNS, ShopConfig, generate_shop
+
+FIRST_LOAD, SECOND_LOAD = "2025-01-01 02:00:00", "2025-06-01 02:00:00"
+TABLES = ("int_order_lines_flagged", "int_order_lines_validated", "int_order_lines_rejected")
+# The validation layer and the raw-rows reconciliation; tests on later models stay out.
+SELECT = (
+    "--select", "+int_order_lines_validated", "+int_order_lines_rejected", "reject_reasons",
+    "assert_raw_rows_reconcile", "--indirect-selection", "cautious",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def loads(tmp_path_factory) -> dict:
+    """The small shop's raw rows in two loads: the first holds what was ordered before 2025
+    (and the unparsable dates), the second the rest plus what real loads bring late: a line
+    without a number for an order of the first load, a cheaper copy of an old line (which
+    then sorts first and becomes the kept copy), and a row without an order id."""
+    workdir = tmp_path_factory.mktemp("incremental_validation")
+    lines, _ = generate_shop(ShopConfig(customers=300, seed=5))
+    lines = lines[list(OUTPUT_COLUMNS)]
+    ordered_at = pd.to_datetime(lines["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S")
+    first = lines[(ordered_at < "2025-01-01") | ordered_at.isna()].assign(_loaded_at=FIRST_LOAD)
+    old = first[first["order_id"].str.startswith("O", na=False) & first["line_number"].notna()].iloc[0]
+    late = {**old, "line_number": None, "product_id": "P-late"}
+    cheaper_copy = {**old, "amount": "0.50"}
+    without_order = {**old, "order_id": None}
+    second = pd.concat(
+        [lines[ordered_at >= "2025-01-01"], pd.DataFrame([late, cheaper_copy, without_order])]
+    ).assign(_loaded_at=SECOND_LOAD)
+    raw = workdir / "raw"
+    raw.mkdir()
+    return {"workdir": workdir, "raw": raw, "first": first, "second": second, "old_order": old["order_id"]}
+
+
+def build(workdir, db, raw, **extra_vars) -> str:
+    variables = {
+        "transactions_path": str(raw / "orders-*.csv"),
+        "raw_loaded_at_column": "_loaded_at",
+        **extra_vars,
+    }
+    return run_dbt("build", workdir, db, variables, *SELECT)
+
+
+def validation_log(output: str) -> str:
+    return next(line for line in output.splitlines() if "int_order_lines_flagged:" in line)
+
+
+def rows_apart(db, reference) -> int:
+    """Rows of the three validation tables that one build has and the other has not (aside
+    from when and under which rules fingerprint they were validated)."""
+    apart = 0
+    for table in TABLES:
+        columns = [
+            name
+            for (name,) in query(
+                db,
+                "select column_name from information_schema.columns"
+                " where table_name = ? and column_name not in ('validated_at', 'validation_rules')",
+                [table],
+            )
+        ]
+        listed = ", ".join(columns)
+        mine, theirs = f"intermediate.{table}", f"reference.intermediate.{table}"
+        apart += query(
+            db,
+            f"attach '{reference}' as reference (read_only); "
+            f"select (select count(*) from (select {listed} from {mine} except all select {listed} from {theirs}))"
+            f" + (select count(*) from (select {listed} from {theirs} except all select {listed} from {mine}))",
+        )[0][0]
+    return apart
+
+
+def test_incremental_validation(loads):
+    """One shop through four runs: first load; second load (incremental, checked against a
+    full validation of the same raw rows); changed rules; a first load that lost rows."""
+    workdir, raw = loads["workdir"], loads["raw"]
+    db, incremental = workdir / "clv.duckdb", workdir / "incremental.duckdb"
+    loads["first"].to_csv(raw / "orders-1.csv", index=False)
+    assert "int_order_lines_flagged:" not in build(workdir, db, raw)  # a first build: full
+    loads["second"].to_csv(raw / "orders-2.csv", index=False)
+    output = build(workdir, db, raw)
+    shutil.copy(db, incremental)
+
+    # What the run had to look at: every row of an order with a newly loaded row, every row of
+    # an order holding a line dated after the first run (quarantined then as future_ordered_at),
+    # and the new rows without an order id.
+    every = pd.concat([loads["first"], loads["second"]])
+    ordered_at = pd.to_datetime(every["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S")
+    touched = set(loads["second"]["order_id"].dropna()) | set(
+        every.loc[ordered_at > pd.Timestamp.now(), "order_id"]
+    )
+    expected = int(every["order_id"].isin(touched).sum() + loads["second"]["order_id"].isna().sum())
+    assert validation_log(output).endswith(
+        f"incremental validation: {expected} raw rows of the orders touched since {FIRST_LOAD} validated again"
+    )
+    assert expected < len(every)
+    assert loads["old_order"] in touched
+
+    # The same raw rows validated in full (a rules change that moves no line: 1e6 -> 999,999
+    # US dollars) give the same rows as the incremental run.
+    output = build(workdir, db, raw, max_line_amount=999_999)
+    assert "full validation: the validation rules changed" in validation_log(output)
+    assert rows_apart(incremental, db) == 0
+    kept, quarantined = (
+        query(db, f"select count(*) from intermediate.{table}")[0][0] for table in TABLES[1:]
+    )
+    assert kept + quarantined == len(every)
+    # The late line got the next number of its order; the cheaper copy is kept, the old one
+    # is the duplicate.
+    numbered = query(
+        db,
+        "select product_id, is_line_number_derived, line_number, reject_reason, amount"
+        " from intermediate.int_order_lines_flagged where order_id = ? order by line_number, amount",
+        [loads["old_order"]],
+    )
+    assert numbered[-1][:3] == ("P-late", True, max(n[2] for n in numbered[:-1]) + 1)
+    copies = [row for row in numbered if row[2] == numbered[0][2]]
+    assert [(row[3], row[4]) for row in copies] == [(None, 0.5), ("duplicate_line", copies[1][4])]
+
+    # The first load's file is replaced by a shorter one: rows the table holds are gone.
+    loads["first"].iloc[10:].to_csv(raw / "orders-1.csv", index=False)
+    output = build(workdir, db, raw, max_line_amount=999_999)
+    total = len(every) - 10
+    assert validation_log(output).endswith(
+        f"full validation: {total} raw rows loaded up to {SECOND_LOAD} or without a load time, against "
+        f"{len(every)} validated: raw rows were deleted, replaced or lack a load time"
+    )
+    assert query(db, "select count(*) from intermediate.int_order_lines_flagged")[0][0] == total

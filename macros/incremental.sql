@@ -66,7 +66,6 @@
 {%- endmacro %}
 
 
-
 {#- How int_order_lines_flagged validates on this run. Without the raw_loaded_at_column var it
     is a table and validates every raw row ('full'). With it, an incremental run re-validates
     only the orders touched since the last run ('orders'): every raw row (of any load) of an
@@ -78,8 +77,9 @@
     It validates everything again, with the reason logged, when the raw rows up to the table's
     latest load are not as many as the table holds (rows deleted or replaced, or rows without a
     load time), or when the rules changed (seeds and vars, fingerprinted in validation_rules).
-    Returns {'mode': 'full' | 'orders', 'rules', 'after', 'up_to', 'future_after', 'reason'}. -#}
-{% macro validation_plan() %}
+    Returns {'mode': 'full' | 'orders', 'after', 'up_to', 'future_after', 'reason'}; the reason
+    of an 'orders' plan counts the rows it validates unless counted=false. -#}
+{% macro validation_plan(counted=true) %}
     {%- set plan = {'mode': 'full', 'after': none, 'up_to': none, 'future_after': none, 'reason': 'first build'} -%}
     {%- if not execute or not is_incremental() -%}
         {{ return(plan) }}
@@ -108,8 +108,10 @@
     {%- endif -%}
     {%- do plan.update({'mode': 'orders', 'after': after, 'up_to': raw[0] | string,
         'future_after': held[4] | string if held[4] is not none else none}) -%}
-    {%- set revalidated = run_query("select count(*) from " ~ staged ~ " where " ~ revalidated_rows(plan)).rows[0][0] -%}
-    {%- do plan.update({'reason': revalidated ~ " raw rows of the orders touched since " ~ after ~ " validated again"}) -%}
+    {%- if counted -%}
+        {%- set revalidated = run_query("select count(*) from " ~ staged ~ " where " ~ revalidated_rows(plan)).rows[0][0] -%}
+        {%- do plan.update({'reason': revalidated ~ " raw rows of the orders touched since " ~ after ~ " validated again"}) -%}
+    {%- endif -%}
     {{ return(plan) }}
 {% endmacro %}
 
@@ -130,7 +132,7 @@
     {%- if not execute or not is_incremental() -%}
         {{ return('select 1') }}
     {%- endif -%}
-    {%- set plan = validation_plan() -%}
+    {%- set plan = validation_plan(counted=false) -%}
     {{ return('delete from ' ~ this if plan.mode == 'full' else 'select 1') }}
 {% endmacro %}
 

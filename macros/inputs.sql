@@ -159,8 +159,8 @@
 {% macro checked_vars() %}
     {{ return(['transactions_path', 'as_of_date', 'min_order_date', 'horizon_days', 'incremental_lookback_days',
         'source_timezone', 'orders_encoding', 'max_line_amount', 'default_currency', 'raw_database',
-        'raw_schema', 'raw_orders_table', 'raw_loaded_at_column', 'random_seed', 'xgboost_sample_size', 'cox_sample_size', 'backtest_sample_size',
-        'scoring_batch_size', 'btyd_max_fit_rows', 'segmentation_k_min',
+        'raw_schema', 'raw_orders_table', 'raw_loaded_at_column', 'random_seed', 'xgboost_sample_size',
+        'cox_sample_size', 'backtest_sample_size', 'scoring_batch_size', 'btyd_max_fit_rows', 'segmentation_k_min',
         'segmentation_k_max', 'segmentation_sample_size', 'silhouette_sample_size', 'segmentation_features',
         'discount_rate', 'clv_tier_high_share', 'clv_tier_low_share', 'clv_interval_coverage',
         'clv_max_aggregate_error', 'clv_selection_max_aggregate_error', 'clv_gate_severity',

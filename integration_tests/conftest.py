@@ -51,31 +51,16 @@ def dbt_command(
     return args, env
 
 
-def invoke_dbt(
-    command: str,
-    workdir: Path,
-    db_path: Path,
-    variables: dict,
-    *extra: str,
-    env: dict | None = None,
-    unit_tests: bool = False,
-) -> subprocess.CompletedProcess:
-    """Run a dbt command against db_path and return the finished process (output in stdout)."""
-    args, env = dbt_command(command, workdir, db_path, variables, *extra, env=env, unit_tests=unit_tests)
+def invoke_dbt(command: str, *arguments, **options) -> subprocess.CompletedProcess:
+    """Run dbt_command(command, *arguments, **options) and return the finished process
+    (output in stdout)."""
+    args, env = dbt_command(command, *arguments, **options)
     return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
 
 
-def run_dbt(
-    command: str,
-    workdir: Path,
-    db_path: Path,
-    variables: dict,
-    *extra: str,
-    env: dict | None = None,
-    unit_tests: bool = False,
-) -> str:
-    """Run a dbt command against db_path, failing the test with dbt's output if it fails."""
-    done = invoke_dbt(command, workdir, db_path, variables, *extra, env=env, unit_tests=unit_tests)
+def run_dbt(command: str, *arguments, **options) -> str:
+    """invoke_dbt, failing the test with dbt's output if the command fails."""
+    done = invoke_dbt(command, *arguments, **options)
     if done.returncode != 0:
         summary = done.stdout.split("Completed with")[-1] if "Completed with" in done.stdout else done.stdout
         pytest.fail(f"dbt {command} failed:\n{summary[-6000:]}\n{done.stderr[-2000:]}")

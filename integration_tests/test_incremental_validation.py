@@ -15,11 +15,6 @@ from python_utils.synth import OUTPUT_COLUMNS, ShopConfig, generate_shop
 
 FIRST_LOAD, SECOND_LOAD = "2025-01-01 02:00:00", "2025-06-01 02:00:00"
 TABLES = ("int_order_lines_flagged", "int_order_lines_validated", "int_order_lines_rejected")
-# The validation layer and the raw-rows reconciliation; tests on later models stay out.
-SELECT = (
-    "--select", "+int_order_lines_validated", "+int_order_lines_rejected", "reject_reasons",
-    "assert_raw_rows_reconcile", "--indirect-selection", "cautious",
-)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +46,8 @@ def build(workdir, db, raw, **extra_vars) -> str:
         "raw_loaded_at_column": "_loaded_at",
         **extra_vars,
     }
-    return run_dbt("build", workdir, db, variables, *SELECT)
+    # the validation layer and the raw-rows reconciliation (selectors.yml)
+    return run_dbt("build", workdir, db, variables, "--selector", "validation_layer")
 
 
 def validation_log(output: str) -> str:

@@ -23,8 +23,14 @@
 {#- The moment this dbt invocation started, UTC, as a timestamp literal: "in the future" is
     judged against one fixed instant per run, whatever the session's time zone. -#}
 {% macro run_started_at_utc() %}
-    cast({{ sql_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S')) }} as {{ utc_timestamp_type() }})
-{%- endmacro %}
+    {{- return(timestamp_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S'))) -}}
+{% endmacro %}
+
+
+{#- A UTC timestamp literal from text 'YYYY-MM-DD[ HH:MM:SS[.ffffff]]' (quoted, never SQL). -#}
+{% macro timestamp_literal(text) %}
+    {{- return('cast(' ~ sql_literal(text) ~ ' as ' ~ utc_timestamp_type() ~ ')') -}}
+{% endmacro %}
 
 
 {#- The type of a UTC wall-clock timestamp, the type every timestamp here has (to_utc_timestamp).

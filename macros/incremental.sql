@@ -151,8 +151,3 @@
         clv_var('default_currency'), clv_var('source_timezone')] | join('|'))) -%}
     {{- return(dbt.hash(dbt.concat(parts))) -}}
 {% endmacro %}
-
-
-{% macro timestamp_literal(text) %}
-    {{- return('cast(' ~ sql_literal(text) ~ ' as ' ~ utc_timestamp_type() ~ ')') -}}
-{% endmacro %}

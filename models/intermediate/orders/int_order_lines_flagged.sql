@@ -19,8 +19,7 @@
 {%- set plan = validation_plan() -%}
 {%- if is_incremental() %}{{ log(this.identifier ~ ": " ~ ("incremental" if plan.mode == 'orders' else "full")
     ~ " validation: " ~ plan.reason, info=true) }}{% endif -%}
-{%- set min_order_timestamp =
-    'cast(' ~ sql_literal(clv_var('min_order_date')) ~ ' as ' ~ utc_timestamp_type() ~ ')' -%}
+{%- set min_order_timestamp = timestamp_literal(clv_var('min_order_date')) -%}
 {%- set row_content = ['customer_id', 'ordered_at_text', 'product_id', 'amount_text', 'discount_amount_text',
     'quantity_text', 'status_text', 'currency', 'channel', 'region', 'payment_method'] -%}
 

@@ -259,6 +259,45 @@ def bench(
     return result
 
 
+# The targets of the warehouse-scale work (issue 12), checked on every run.
+TARGET_LINES, LARGE_LINES = 10_000_000, 30_000_000
+TARGETS = {"build_seconds": 90, "peak_rss_mib": 3 * 1024, "speedup": 4, "python_node_seconds": 8,
+           "growth": 3.2, "large_rss_mib": 6 * 1024}  # fmt: skip
+
+
+def _near(results: list[dict], lines: int) -> dict | None:
+    return next((r for r in results if abs(r["order_lines"] - lines) < lines * 0.05), None)
+
+
+def targets(results: list[dict]) -> list[str]:
+    """Each target with the measured value and whether it is met (missing sizes: not measured)."""
+    base, large = _near(results, TARGET_LINES), _near(results, LARGE_LINES)
+    rows: list[tuple[str, object, bool | None]] = []
+    if base:
+        rows += [
+            ("10M lines: dbt build <= 90 s", base["wall_seconds"], base["wall_seconds"] <= TARGETS["build_seconds"]),
+            ("10M lines: peak RSS <= 3 GiB (MiB)", base["peak_rss_mib"], base["peak_rss_mib"] <= TARGETS["peak_rss_mib"]),
+            ("10M lines: RFM + BTYD >= 4x the lifetimes route", base["speedup_vs_lifetimes"],
+             (base["speedup_vs_lifetimes"] or 0) >= TARGETS["speedup"]),
+            ("10M lines: same parameters (3 digits)", base["params_match_3_digits"], base["params_match_3_digits"]),
+            ("10M lines: no Python node over 8 s (slowest)", base["slowest_python_node_seconds"],
+             (base["slowest_python_node_seconds"] or 0) <= TARGETS["python_node_seconds"]),
+        ]  # fmt: skip
+    if base and large:
+        growth = round(large["wall_seconds"] / base["wall_seconds"], 2)
+        rows += [
+            ("30M lines: at most 3.2x the 10M build", growth, growth <= TARGETS["growth"]),
+            ("30M lines: peak RSS <= 6 GiB (MiB)", large["peak_rss_mib"], large["peak_rss_mib"] <= TARGETS["large_rss_mib"]),
+        ]  # fmt: skip
+        growing = sorted(
+            m for m, n in large.get("pandas_rows", {}).items() if n > base.get("pandas_rows", {}).get(m, 0)
+        )
+        rows.append(("Python rows stop growing from 10M to 30M lines (models still growing)",
+                     ", ".join(growing) or "none", not growing))  # fmt: skip
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    return lines + [f"| {name} | {value} | {'yes' if met else 'no'} |" for name, value, met in rows]
+
+
 def markdown(results: list[dict]) -> str:
     columns = (
         "order lines", "customers", "dbt build (s)", "peak RSS (MiB)", "RFM + BTYD (s)",
@@ -303,6 +342,7 @@ def markdown(results: list[dict]) -> str:
         ]
         lines += ["| slowest Python node (s) | " + " | ".join(str(r.get("slowest_python_node_seconds")) for r in with_rows)
                   + " |"]  # fmt: skip
+    lines += ["", "Targets (issue 12):", "", *targets(results)]
     slowest = max(results, key=lambda r: r["order_lines"])
     top = sorted(slowest["node_seconds"].items(), key=lambda kv: -kv[1])[:12]
     lines += ["", f"Slowest dbt nodes at {slowest['order_lines']:,} lines (seconds):", ""]
@@ -319,7 +359,11 @@ def main() -> None:
         "--reference-max-lines", type=int, default=10_000_000,
         help="larger sizes run once, without the lifetimes route (it shows how cost grows)",
     )  # fmt: skip
+    parser.add_argument("--markdown-only", action="store_true", help="rewrite results.md from results.json")
     args = parser.parse_args()
+    if args.markdown_only:
+        (REPO / "benchmarks" / "results.md").write_text(markdown(json.loads(RESULTS.read_text())))
+        return
     ratio = lines_per_customer()
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     fresh = [

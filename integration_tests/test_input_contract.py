@@ -297,6 +297,7 @@ def orders_csv(tmp_path) -> Path:
         ({"source_timezone": "Mars/Olympus"}, "var 'source_timezone'"),
         ({"orders_encoding": "ebcdic"}, "var 'orders_encoding'"),
         ({"max_line_amount": -1}, "var 'max_line_amount'"),
+        ({"max_line_amount": 2e9}, "expected a positive amount in US dollars, at most 1e9"),
         ({"raw_schema": "raw; drop table x"}, "var 'raw_schema'"),
         ({"raw_loaded_at_column": "_loaded_at"}, "has no column _loaded_at (var raw_loaded_at_column)"),
         ({"backtest_sample_size": 1000}, "var 'backtest_sample_size' (1000) is below 'xgboost_sample_size'"),

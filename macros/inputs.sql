@@ -60,8 +60,10 @@
         {%- set text = value | string | trim -%}
         {%- set number = text | float(-1) -%}
         {%- set is_number = value is not boolean and re.fullmatch('[0-9]+([.][0-9]*)?([eE][+-]?[0-9]+)?', text) -%}
-        {%- if name in amount_vars and not (is_number and 0 < number <= 1e12) -%}
-            {%- set problem = 'a positive amount in US dollars, at most 1e12' -%}
+        {#- max_line_amount: money sums take values of at most 12 integer digits (sum_money) -#}
+        {%- set most = 1e9 if name == 'max_line_amount' else 1e12 -%}
+        {%- if name in amount_vars and not (is_number and 0 < number <= most) -%}
+            {%- set problem = 'a positive amount in US dollars, at most ' ~ ('1e9' if most == 1e9 else '1e12') -%}
         {%- elif name not in amount_vars and not (is_number and 0 <= number < 1) -%}
             {%- set problem = 'a fraction from 0 to below 1' -%}
         {%- else -%}

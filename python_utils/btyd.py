@@ -1,9 +1,11 @@
-"""BG/NBD and Gamma-Gamma (lifetimes) fitted on compressed sufficient statistics.
+"""BG/NBD and Gamma-Gamma (lifetimes' models) fitted on compressed sufficient statistics.
 
 Inputs are per-customer arrays in lifetimes conventions: ``frequency`` (repeat purchase days),
 ``recency`` and ``T`` (in one time unit, days here), ``monetary`` (mean repeat spend). Customers
 with equal statistics are collapsed into one weighted row, so fit time depends on the number of
-distinct (frequency, recency, T) combinations, not on the number of customers.
+distinct (frequency, recency, T) combinations, not on the number of customers. The fits minimise
+lifetimes' own likelihoods the way lifetimes does (btyd_likelihood, tested equal to its fitters);
+predictions call lifetimes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
-from python_utils import fit_rows
+from python_utils import btyd_likelihood, fit_rows
 
 PENALIZERS = (0.0, 0.001, 0.01, 0.1)
 MIN_BGNBD_CUSTOMERS = 10  # fewer customers (or no repeat buyer) give no identifiable BG/NBD
@@ -70,23 +72,22 @@ def _valid(params: pd.Series) -> bool:
     return bool(np.all(np.isfinite(params.to_numpy())) and np.all(params.to_numpy() > 0))
 
 
-def _fit_with_retries(name, make_model, columns, data, penalizers, is_valid) -> FitResult:
-    """Fit ``make_model(penalizer)`` on the weighted ``columns`` of ``data``, trying each
-    penalizer in turn until the fit succeeds with valid parameters; record what failed."""
+def _fit_with_retries(name, fit, columns, data, penalizers, is_valid) -> FitResult:
+    """Fit ``fit(*columns, weights, penalizer)`` on the weighted ``columns`` of ``data``, trying
+    each penalizer in turn until the fit succeeds with valid parameters; record what failed."""
     started = time.perf_counter()
     note = ""
     for penalizer in penalizers:
-        model = make_model(penalizer)
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                model.fit(*(data[c] for c in columns), weights=data["weight"])
-        except Exception as error:  # lifetimes raises ConvergenceError or numpy errors
+                params = fit(*(data[c] for c in columns), data["weight"], penalizer)
+        except Exception as error:  # ConvergenceError as lifetimes raises it, or numpy errors
             note += f"penalizer {penalizer}: {type(error).__name__}; "
             continue
-        if is_valid(model.params_):
+        if is_valid(pd.Series(params)):
             return FitResult(
-                params={k: float(v) for k, v in model.params_.items()},
+                params=params,
                 penalizer=penalizer,
                 converged=True,
                 rows=int(data["weight"].sum()),
@@ -112,7 +113,7 @@ def fit_bgnbd(frequency, recency, T, penalizers=PENALIZERS, weights=None) -> Fit
         )
     return _fit_with_retries(
         "BG/NBD",
-        lambda penalizer: BetaGeoFitter(penalizer_coef=penalizer),
+        btyd_likelihood.fit_bgnbd,
         ("frequency", "recency", "T"),
         data,
         penalizers,
@@ -132,7 +133,7 @@ def fit_gamma_gamma(frequency, monetary, penalizers=PENALIZERS, weights=None) ->
         )
     return _fit_with_retries(
         "Gamma-Gamma",
-        lambda penalizer: GammaGammaFitter(penalizer_coef=penalizer),
+        btyd_likelihood.fit_gamma_gamma,
         ("frequency", "monetary"),
         _compress(frame[["frequency", "monetary"]], frame["weight"]),
         penalizers,

@@ -129,7 +129,7 @@ def fit_models(
     history: pd.DataFrame,
     previous: pd.DataFrame | None,
     seed: int = 42,
-    xgboost_sample_size: int = 250_000,
+    xgboost_sample_size: int = 100_000,
     calendar: pd.DataFrame | None = None,
     multipliers: pd.DataFrame | None = None,
 ) -> FittedModels:
@@ -290,7 +290,7 @@ def backtest(
     training: pd.DataFrame | None,
     horizon_days: int,
     seed: int = 42,
-    xgboost_sample_size: int = 250_000,
+    xgboost_sample_size: int = 100_000,
     calendar: pd.DataFrame | None = None,
     multipliers: pd.DataFrame | None = None,
 ):

@@ -91,7 +91,7 @@ class XgbFit:
         )
 
 
-def fit_xgboost(train: pd.DataFrame, seed: int = 42, sample_size: int = 250_000) -> XgbFit:
+def fit_xgboost(train: pd.DataFrame, seed: int = 42, sample_size: int = 100_000) -> XgbFit:
     """Fit on rows with a complete target (``target_revenue``, US dollars); at most a seeded
     sample of ``sample_size`` rows, which bounds fit time on large data."""
     started = time.perf_counter()

@@ -65,7 +65,7 @@ orders as (
     -- an aggregate and a join: a window over 10M wide lines costs several times more
     select
         order_id,
-        sum(cast(net_amount as decimal(38, 6))) > 0 as is_purchase
+        {{ sum_money('net_amount') }} > 0 as is_purchase
 
     from valued
     group by 1

@@ -61,9 +61,9 @@
         {%- set number = text | float(-1) -%}
         {%- set is_number = value is not boolean and re.fullmatch('[0-9]+([.][0-9]*)?([eE][+-]?[0-9]+)?', text) -%}
         {#- max_line_amount: money sums take values of at most 12 integer digits (sum_money) -#}
-        {%- set most = 1e9 if name == 'max_line_amount' else 1e12 -%}
-        {%- if name in amount_vars and not (is_number and 0 < number <= most) -%}
-            {%- set problem = 'a positive amount in US dollars, at most ' ~ ('1e9' if most == 1e9 else '1e12') -%}
+        {%- set most = '1e9' if name == 'max_line_amount' else '1e12' -%}
+        {%- if name in amount_vars and not (is_number and 0 < number <= most | float) -%}
+            {%- set problem = 'a positive amount in US dollars, at most ' ~ most -%}
         {%- elif name not in amount_vars and not (is_number and 0 <= number < 1) -%}
             {%- set problem = 'a fraction from 0 to below 1' -%}
         {%- else -%}

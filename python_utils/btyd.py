@@ -68,8 +68,9 @@ def _compress(frame: pd.DataFrame, weights=None) -> pd.DataFrame:
     return weighted.groupby(list(frame.columns), sort=True)["weight"].sum().reset_index()
 
 
-def _valid(params: pd.Series) -> bool:
-    return bool(np.all(np.isfinite(params.to_numpy())) and np.all(params.to_numpy() > 0))
+def _valid(params: dict[str, float]) -> bool:
+    values = np.array(list(params.values()))
+    return bool(np.all(np.isfinite(values)) and np.all(values > 0))
 
 
 def _fit_with_retries(name, fit, columns, data, penalizers, is_valid) -> FitResult:
@@ -79,13 +80,13 @@ def _fit_with_retries(name, fit, columns, data, penalizers, is_valid) -> FitResu
     note = ""
     for penalizer in penalizers:
         try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 params = fit(*(data[c] for c in columns), data["weight"], penalizer)
         except Exception as error:  # ConvergenceError as lifetimes raises it, or numpy errors
             note += f"penalizer {penalizer}: {type(error).__name__}; "
             continue
-        if is_valid(pd.Series(params)):
+        if is_valid(params):
             return FitResult(
                 params=params,
                 penalizer=penalizer,

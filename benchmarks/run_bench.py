@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from python_utils import btyd
 from python_utils.synth import ShopConfig, generate_shop, write_chunked_shop
@@ -263,6 +264,17 @@ def _near(results: list[dict], lines: int) -> dict | None:
     return next((r for r in results if abs(r["order_lines"] - lines) < lines * 0.05), None)
 
 
+# The vars that bound how many rows a Python model holds: its samples and batch sizes.
+ROW_BOUNDS = ("backtest_sample_size", "xgboost_sample_size", "cox_sample_size", "segmentation_sample_size",
+              "scoring_batch_size", "btyd_max_fit_rows")  # fmt: skip
+
+
+def row_bound() -> int:
+    """The largest of ROW_BOUNDS as dbt_project.yml sets them."""
+    project = yaml.safe_load((REPO / "dbt_project.yml").read_text())
+    return max(int(project["vars"][name]) for name in ROW_BOUNDS)
+
+
 def targets(results: list[dict]) -> list[str]:
     """The targets of the warehouse-scale work (issue 12): each with the measured value and
     whether it is met; sizes not in the results are left out."""
@@ -277,12 +289,15 @@ def targets(results: list[dict]) -> list[str]:
             ("10M lines: slowest Python node (s)", base["slowest_python_node_seconds"], "<=", 8),
         ]  # fmt: skip
     if base and large:
-        base_rows = base.get("pandas_rows", {})
-        growing = sorted(m for m, n in large.get("pandas_rows", {}).items() if n > base_rows.get(m, 0))
+        base_rows, bound = base.get("pandas_rows", {}), row_bound()
+        growing = sorted(
+            m for m, n in large.get("pandas_rows", {}).items() if n > max(base_rows.get(m, 0), bound)
+        )
         checks += [
             ("30M lines: dbt build, times the 10M one", round(large["wall_seconds"] / base["wall_seconds"], 2), "<=", 3.2),
             ("30M lines: peak RSS (MiB)", large["peak_rss_mib"], "<=", 6 * 1024),
-            ("Python models whose rows still grow from 10M to 30M lines", ", ".join(growing) or "none", "==", "none"),
+            (f"Python models holding more rows at 30M lines than at 10M and than {bound:,} (the largest "
+             f"of {', '.join(ROW_BOUNDS)})", ", ".join(growing) or "none", "==", "none"),
         ]  # fmt: skip
     compare = {"<=": lambda a, b: a is not None and a <= b, ">=": lambda a, b: a is not None and a >= b,
                "==": lambda a, b: a == b}  # fmt: skip

@@ -33,7 +33,11 @@ PYTHON_MODELS = ("segmentation_metrics", "segmentation_centroids", "clv_btyd_fit
 NOT_EMULATED = [r"^\s*alter session (un)?set query_tag"]
 # Small samples, so that every seeded sample is drawn on both engines (1,500 customers).
 SAMPLES = {"backtest_sample_size": 400, "xgboost_sample_size": 400, "cox_sample_size": 300}
-VARS = json.dumps({"raw_database": "CLV", "raw_schema": "RAW", "raw_orders_table": "ORDERS", **SAMPLES})
+# BTYD fits with more distinct rows than this are summed by Snowflake (weighted_rows), the others
+# read into Python: both routes run here, and the DuckDB build reads them all.
+WAREHOUSE_FIT_ROWS = 300
+VARS = json.dumps({"raw_database": "CLV", "raw_schema": "RAW", "raw_orders_table": "ORDERS",
+                   "btyd_max_fit_rows": WAREHOUSE_FIT_ROWS, **SAMPLES})  # fmt: skip
 
 
 def dbt(workdir: str, *args: str):
@@ -91,6 +95,11 @@ def main(data: str, workdir: str) -> None:
                 ).fetchall()
             ],
             "btyd_fit_rows": count("CLV.DBT_ML.CLV_BTYD_FIT_ROWS"),
+            "btyd_fit_rows_per_fit": sorted(
+                cursor.execute(
+                    "select snapshot_name, model_name, count(*) from CLV.DBT_ML.CLV_BTYD_FIT_ROWS group by 1, 2"
+                ).fetchall()
+            ),
             "backtest_customers": {
                 name: sorted(
                     row[0]

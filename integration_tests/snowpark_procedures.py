@@ -126,7 +126,24 @@ def snowpark_type(column, has_nulls: bool):
 def local_session():
     from snowflake.snowpark import Session
 
+    _emulate_exp()
     return Session.builder.config("local_testing", True).create()
+
+
+def _emulate_exp() -> None:
+    """Snowflake's EXP, which local testing lacks (weighted_rows sums BG/NBD's likelihood with
+    it): the emulator's own LN, with math.exp in place of math.log."""
+    import math
+
+    from snowflake.snowpark.mock import patch
+    from snowflake.snowpark.mock._snowflake_data_type import ColumnType
+    from snowflake.snowpark.types import FloatType
+
+    @patch("exp")
+    def mock_exp(column):
+        result = column.apply(math.exp)
+        result.sf_type = ColumnType(FloatType(), column.sf_type.nullable)
+        return result
 
 
 def connector_frame(frame: pd.DataFrame, schema) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from integration_tests.conftest import NO_TESTS, REPO, query, query_frame, run_dbt
-from integration_tests.run_on_fakesnow import SAMPLES
+from integration_tests.run_on_fakesnow import SAMPLES, WAREHOUSE_FIT_ROWS
 from python_utils.package import build_zip, project_release, release_id
 from python_utils.synth import DirtyShares, ShopConfig, generate_shop, write_shop
 
@@ -124,6 +124,10 @@ def test_sql_layer_builds_through_dbt_snowflake_on_the_emulator(fakesnow_run):
     assert len(drawn) == truth["customers_with_orders"]
     assert drawn == sorted(drawn, key=lambda c: (hashlib.md5(f"{c}-42".encode()).hexdigest(), c))
     assert report["btyd_fit_rows"] > 0
+    # Snowflake summed the BTYD likelihood over the larger fits' rows and read the smaller ones
+    # (test_snowflake_and_duckdb_builds_agree: both equal DuckDB's, which read every fit's rows)
+    sizes = [n for _, _, n in report["btyd_fit_rows_per_fit"]]
+    assert len(sizes) == 6 and min(sizes) <= WAREHOUSE_FIT_ROWS < max(sizes), sizes
 
 
 def test_snowflake_operations_settings(fakesnow_run, snowflake_manifest):
@@ -232,26 +236,32 @@ def test_python_models_run_as_dbt_snowflake_generates_them(fakesnow_run, snowfla
         assert columns and all(c == c.upper() for c in columns), model
 
 
-def assert_json_close(a, b, path="$"):
-    """Equal JSON, numbers to 1e-9 relative, timings ignored."""
+def assert_json_close(a, b, path="$", rel=1e-9):
+    """Equal JSON, numbers to ``rel`` relative, timings ignored."""
     if isinstance(a, dict):
         assert set(a) == set(b), path
         for key in a:
             if key not in TIMINGS:
-                assert_json_close(a[key], b[key], f"{path}.{key}")
+                assert_json_close(a[key], b[key], f"{path}.{key}", rel)
     elif isinstance(a, list):
         assert len(a) == len(b), path
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_json_close(x, y, f"{path}[{i}]")
+            assert_json_close(x, y, f"{path}[{i}]", rel)
     elif isinstance(a, float) or isinstance(b, float):
-        assert a == pytest.approx(b, rel=1e-9, nan_ok=True), path
+        assert a == pytest.approx(b, rel=rel, nan_ok=True), path
     else:
         assert a == b, path
 
 
 @pytest.mark.parametrize("model", PYTHON_MODELS)
 def test_snowflake_and_duckdb_builds_agree(fakesnow_run, duckdb_run, model):
-    """Each Python model's table from dbt-snowflake's generated procedure equals dbt-duckdb's."""
+    """Each Python model's table from dbt-snowflake's generated procedure equals dbt-duckdb's.
+
+    Except the BTYD fits' parameters, to 1e-6: Snowflake summed the larger fits' likelihoods,
+    DuckDB's build read every row and summed in numpy, and BFGS stops anywhere within its
+    tolerance of the optimum, where a flat likelihood (this shop's Gamma-Gamma) lets sums that
+    differ in the last bits end 1e-7 apart. model_version, which hashes them, differs with them."""
+    fitted_two_ways = model in ("clv_btyd_fits", "clv_model_fits")
     snow = pd.read_parquet(fakesnow_run["workdir"] / "outputs" / f"{model}.parquet").rename(columns=str.lower)
     duck = query_frame(duckdb_run, f"select * from ml.{model}")
     assert sorted(snow.columns) == sorted(duck.columns)
@@ -261,12 +271,12 @@ def test_snowflake_and_duckdb_builds_agree(fakesnow_run, duckdb_run, model):
     duck = duck.sort_values(keys).reset_index(drop=True)
     assert len(snow) == len(duck) > 0
     for column in duck.columns:
-        if column in TIMINGS:
+        if column in TIMINGS or (fitted_two_ways and column == "model_version"):
             continue
         left, right = snow[column], duck[column]
         if column == "parameters_json":
             for a, b in zip(left, right, strict=True):
-                assert_json_close(json.loads(a), json.loads(b))
+                assert_json_close(json.loads(a), json.loads(b), rel=1e-6 if fitted_two_ways else 1e-9)
         elif pd.api.types.is_float_dtype(right):
             np.testing.assert_allclose(left.to_numpy(float), right.to_numpy(float), rtol=1e-9, err_msg=column)
         else:

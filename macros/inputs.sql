@@ -16,7 +16,7 @@
         'cox_sample_size': (100, 100000000),
         'backtest_sample_size': (100, 100000000),
         'scoring_batch_size': (1000, 10000000),
-        'btyd_max_fit_rows': (1000, 100000000),
+        'btyd_max_fit_rows': (0, 100000000),
         'segmentation_k_min': (1, 50),
         'segmentation_k_max': (1, 50),
         'segmentation_sample_size': (10, 100000000),

@@ -20,6 +20,7 @@ import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
 from python_utils import btyd_likelihood, fit_rows
+from python_utils.weighted_rows import ArrayRows
 
 PENALIZERS = (0.0, 0.001, 0.01, 0.1)
 MIN_BGNBD_CUSTOMERS = 10  # fewer customers (or no repeat buyer) give no identifiable BG/NBD
@@ -68,21 +69,25 @@ def _compress(frame: pd.DataFrame, weights=None) -> pd.DataFrame:
     return weighted.groupby(list(frame.columns), sort=True)["weight"].sum().reset_index()
 
 
+def _array_rows(data: pd.DataFrame) -> ArrayRows:
+    return ArrayRows({c: data[c] for c in data.columns if c != "weight"}, data["weight"])
+
+
 def _valid(params: dict[str, float]) -> bool:
     values = np.array(list(params.values()))
     return bool(np.all(np.isfinite(values)) and np.all(values > 0))
 
 
-def _fit_with_retries(name, fit, columns, data, penalizers, is_valid) -> FitResult:
-    """Fit ``fit(*columns, weights, penalizer)`` on the weighted ``columns`` of ``data``, trying
-    each penalizer in turn until the fit succeeds with valid parameters; record what failed."""
+def _fit_with_retries(name, fit, rows, customers: int, penalizers, is_valid) -> FitResult:
+    """``fit(rows, penalizer)`` with each penalizer in turn until the fit succeeds with valid
+    parameters; record what failed."""
     started = time.perf_counter()
     note = ""
     for penalizer in penalizers:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                params = fit(*(data[c] for c in columns), data["weight"], penalizer)
+                params = fit(rows, penalizer)
         except Exception as error:  # ConvergenceError as lifetimes raises it, or numpy errors
             note += f"penalizer {penalizer}: {type(error).__name__}; "
             continue
@@ -91,8 +96,8 @@ def _fit_with_retries(name, fit, columns, data, penalizers, is_valid) -> FitResu
                 params=params,
                 penalizer=penalizer,
                 converged=True,
-                rows=int(data["weight"].sum()),
-                distinct_rows=len(data),
+                rows=customers,
+                distinct_rows=rows.count(),
                 seconds=time.perf_counter() - started,
                 note=note.strip(),
             )
@@ -100,47 +105,59 @@ def _fit_with_retries(name, fit, columns, data, penalizers, is_valid) -> FitResu
     raise RuntimeError(f"{name} did not converge with any penalizer ({note.strip()})")
 
 
-def fit_bgnbd(frequency, recency, T, penalizers=PENALIZERS, weights=None) -> FitResult:
-    """Fit BG/NBD; if the optimiser fails or gives non-finite parameters, retry penalised.
-    ``weights``: customers per row, when the rows are already distinct."""
-    data = _compress(
-        pd.DataFrame({"frequency": frequency, "recency": recency, "T": T}).astype(float), weights
+def fit_bgnbd_rows(rows, penalizers=PENALIZERS) -> FitResult:
+    """Fit BG/NBD on weighted distinct rows (frequency, recency_days, t_days, weight; in numpy
+    or in the warehouse: weighted_rows); if the optimiser fails or gives non-finite parameters,
+    retry penalised."""
+    x = rows.column("frequency")
+    customers, repeaters, watched = rows.weighted_sums(
+        [1.0, rows.ops.where(x > 0, 1.0, 0.0), rows.ops.where(rows.column("t_days") > 0, 1.0, 0.0)]
     )
-    customers, repeaters = int(data["weight"].sum()), int(data.loc[data["frequency"] > 0, "weight"].sum())
-    if customers < MIN_BGNBD_CUSTOMERS or repeaters == 0 or not (data["T"] > 0).any():
+    if customers < MIN_BGNBD_CUSTOMERS or repeaters == 0 or watched == 0:
         raise RuntimeError(
             f"BG/NBD needs {MIN_BGNBD_CUSTOMERS}+ customers with a repeat buyer and time watched; "
-            f"found {customers} customers, {repeaters} repeat buyers"
+            f"found {int(customers)} customers, {int(repeaters)} repeat buyers"
         )
     return _fit_with_retries(
-        "BG/NBD",
-        btyd_likelihood.fit_bgnbd,
-        ("frequency", "recency", "T"),
-        data,
-        penalizers,
-        _valid,
+        "BG/NBD", btyd_likelihood.fit_bgnbd_rows, rows, int(customers), penalizers, _valid
     )
 
 
-def fit_gamma_gamma(frequency, monetary, penalizers=PENALIZERS, weights=None) -> FitResult:
-    """Fit Gamma-Gamma on repeat buyers with positive mean repeat spend (``weights`` as fit_bgnbd)."""
-    frame = pd.DataFrame({"frequency": frequency, "monetary": monetary}).astype(float)
-    frame["weight"] = 1.0 if weights is None else np.asarray(weights, float)
-    frame = frame[(frame["frequency"] > 0) & (frame["monetary"] > 0)]
-    buyers = int(frame["weight"].sum())
+def fit_bgnbd(frequency, recency, T, penalizers=PENALIZERS, weights=None) -> FitResult:
+    """fit_bgnbd_rows on per-customer arrays, or on distinct rows with ``weights`` (customers per row)."""
+    data = _compress(
+        pd.DataFrame({"frequency": frequency, "recency_days": recency, "t_days": T}).astype(float), weights
+    )
+    return fit_bgnbd_rows(_array_rows(data), penalizers)
+
+
+def fit_gamma_gamma_rows(rows, penalizers=PENALIZERS) -> FitResult:
+    """Fit Gamma-Gamma on weighted distinct rows (frequency, monetary_value, weight) of repeat
+    buyers with positive mean repeat spend, as fit_bgnbd_rows."""
+    (buyers,) = rows.weighted_sums([1.0])
     if buyers < MIN_GAMMA_GAMMA_CUSTOMERS:
         raise RuntimeError(
-            f"Gamma-Gamma needs {MIN_GAMMA_GAMMA_CUSTOMERS}+ repeat buyers with positive spend; found {buyers}"
+            f"Gamma-Gamma needs {MIN_GAMMA_GAMMA_CUSTOMERS}+ repeat buyers with positive spend; found {int(buyers)}"
         )
     return _fit_with_retries(
         "Gamma-Gamma",
-        btyd_likelihood.fit_gamma_gamma,
-        ("frequency", "monetary"),
-        _compress(frame[["frequency", "monetary"]], frame["weight"]),
+        btyd_likelihood.fit_gamma_gamma_rows,
+        rows,
+        int(buyers),
         penalizers,
         # q > 1 keeps the mean spend p * v / (q - 1) finite and positive.
         lambda params: _valid(params) and params["q"] > 1,
     )
+
+
+def fit_gamma_gamma(frequency, monetary, penalizers=PENALIZERS, weights=None) -> FitResult:
+    """fit_gamma_gamma_rows on the repeat buyers with positive spend among per-customer arrays
+    (``weights`` as fit_bgnbd)."""
+    frame = pd.DataFrame({"frequency": frequency, "monetary_value": monetary}).astype(float)
+    frame["weight"] = 1.0 if weights is None else np.asarray(weights, float)
+    frame = frame[(frame["frequency"] > 0) & (frame["monetary_value"] > 0)]
+    data = _compress(frame[["frequency", "monetary_value"]], frame["weight"])
+    return fit_gamma_gamma_rows(_array_rows(data), penalizers)
 
 
 def not_fitted(name: str, error: Exception, rows: int) -> FitResult:

@@ -8,15 +8,21 @@ because:
   frequency (a few hundred values) instead of once per row;
 - the gradient is written out instead of traced by autograd on every call;
 - no Hessian after the fit (lifetimes computes one for standard errors, which nothing here reads).
+
+The terms that depend on each row are written once, over ``rows.ops`` (weighted_rows): numpy
+evaluates them on rows held in memory, the warehouse evaluates them where the rows are too many
+to bring to Python, and either returns only their weighted sums.
 Predictions stay with lifetimes (btyd.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from lifetimes.utils import ConvergenceError, _check_inputs
+from lifetimes.utils import ConvergenceError
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
+
+from python_utils.weighted_rows import ArrayRows
 
 INITIAL = 0.1  # lifetimes' starting log-parameters
 TOLERANCE = 1e-7  # lifetimes' default tol
@@ -40,24 +46,81 @@ def _minimize(objective, size: int, arrays: tuple) -> np.ndarray:
     return output.x
 
 
-def _dot(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Weighted sum over the last axis with numpy's own summation, not BLAS: BLAS may split a
-    long dot product over threads or by memory alignment, so the same rows could give
-    parameters differing in the last bits from one process to the next (model_version hashes
-    them)."""
-    return np.sum(values * weights, axis=-1)
+def check_bgnbd_rows(rows, levels: np.ndarray) -> None:
+    """lifetimes' _check_inputs for BG/NBD, on rows wherever they are (``levels``: their distinct
+    frequencies): same checks, same messages."""
+    x, recency, T = rows.column("frequency"), rows.column("recency_days"), rows.column("t_days")
+    where = rows.ops.where
+    if rows.count() == 0:
+        raise ValueError("There exists a zero length vector in one of frequency, recency or T.")
+    found = rows.weighted_sums([where(recency > T, 1.0, 0.0), where((x == 0) & (recency != 0), 1.0, 0.0),
+                                where(recency < 0, 1.0, 0.0)])  # fmt: skip
+    messages = (
+        "Some values in recency vector are larger than T vector.",
+        "There exist non-zero recency values when frequency is zero.",
+        "There exist negative recency (ex: last order set before first order)",
+    )
+    for count, message in zip(found, messages, strict=True):
+        if count > 0:
+            raise ValueError(message)
+    _check_integer(levels)
 
 
-def _by_frequency(frequency: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct frequencies and the weight of each."""
-    levels, index = np.unique(frequency, return_inverse=True)
-    return levels, np.bincount(index, weights=weights, minlength=len(levels))
+def _check_integer(levels: np.ndarray) -> None:
+    if np.any(levels != np.floor(levels)):
+        raise ValueError("There exist non-integer values in the frequency vector.")
 
 
-def _bgnbd_objective(log_params, levels, level_weights, x, recency, T, weights, penalizer):
+def check_gamma_gamma_rows(rows, levels: np.ndarray) -> None:
+    """lifetimes' _check_inputs for Gamma-Gamma, on rows wherever they are."""
+    _check_integer(levels)
+    (non_positive,) = rows.weighted_sums([rows.ops.where(rows.column("monetary_value") <= 0, 1.0, 0.0)])
+    if non_positive > 0:
+        raise ValueError("There exist non-positive (<= 0) values in the monetary_value vector.")
+
+
+def bgnbd_row_sums(rows, scale, r, alpha, a, b) -> np.ndarray:
+    """Weighted sums over rows of log(exp(A3) + [x > 0] exp(A4)) of lifetimes' BG/NBD likelihood
+    and of its derivatives in (r, alpha, a, b), computed stably from each term's share of the
+    sum. Each step is a column of its own, so a warehouse computes every logarithm and
+    exponential once per row."""
+    ops, x = rows.ops, rows.column("frequency")
+    rows = rows.with_columns(
+        alpha_T=alpha + rows.column("t_days") * scale,
+        alpha_recency=alpha + rows.column("recency_days") * scale,
+        b_term=b + ops.greatest(x, 1) - 1,
+    )
+    col = rows.column
+    rows = rows.with_columns(
+        log_alpha_T=ops.ln(col("alpha_T")), log_alpha_recency=ops.ln(col("alpha_recency"))
+    )
+    col = rows.column
+    rows = rows.with_columns(
+        A3=-(r + x) * col("log_alpha_T"),
+        A4=np.log(a) - ops.ln(col("b_term")) - (r + x) * col("log_alpha_recency"),
+    )
+    col = rows.column
+    rows = rows.with_columns(top=ops.where(x > 0, ops.greatest(col("A3"), col("A4")), col("A3")))
+    col = rows.column
+    rows = rows.with_columns(
+        exp3=ops.exp(col("A3") - col("top")), exp4=ops.where(x > 0, ops.exp(col("A4") - col("top")), 0.0)
+    )
+    col = rows.column
+    rows = rows.with_columns(norm=col("exp3") + col("exp4"))
+    col = rows.column
+    share3, share4 = col("exp3") / col("norm"), col("exp4") / col("norm")
+    return rows.weighted_sums([
+        ops.ln(col("norm")) + col("top"),
+        -(share3 * col("log_alpha_T") + share4 * col("log_alpha_recency")),
+        -(r + x) * (share3 / col("alpha_T") + share4 / col("alpha_recency")),
+        share4 / a,
+        -share4 / col("b_term"),
+    ])  # fmt: skip
+
+
+def _bgnbd_objective(log_params, levels, level_weights, rows, total, scale, penalizer):
     """lifetimes' BetaGeoFitter._negative_log_likelihood and its gradient in log-parameters."""
     r, alpha, a, b = params = np.exp(log_params)
-    total = weights.sum()
     # A1 + A2 of lifetimes, per distinct frequency.
     per_level = (gammaln(r + levels) - gammaln(r) + r * np.log(alpha)
                  + gammaln(a + b) + gammaln(b + levels) - gammaln(b) - gammaln(a + b + levels))  # fmt: skip
@@ -67,75 +130,80 @@ def _bgnbd_objective(log_params, levels, level_weights, x, recency, T, weights, 
         digamma(a + b) - digamma(a + b + levels),
         digamma(a + b) + digamma(b + levels) - digamma(b) - digamma(a + b + levels),
     ])  # fmt: skip
-    # log(exp(A3) + [x > 0] exp(A4)) per row, and each term's share of it.
-    repeat = x > 0
-    log_alpha_T, log_alpha_recency = np.log(alpha + T), np.log(recency + alpha)
-    b_term = b + np.maximum(x, 1) - 1
-    A3 = -(r + x) * log_alpha_T
-    A4 = np.log(a) - np.log(b_term) - (r + x) * log_alpha_recency
-    top = np.where(repeat, np.maximum(A3, A4), A3)
-    share3 = np.exp(A3 - top)
-    share4 = np.where(repeat, np.exp(A4 - top), 0.0)
-    norm = share3 + share4
-    row_ll = np.log(norm) + top
-    share3, share4 = share3 / norm, share4 / norm
-    d_rows = np.stack([
-        -(share3 * log_alpha_T + share4 * log_alpha_recency),
-        -(r + x) * (share3 / (alpha + T) + share4 / (recency + alpha)),
-        share4 / a,
-        -share4 / b_term,
-    ])  # fmt: skip
-    ll = _dot(level_weights, per_level) + _dot(weights, row_ll)
-    gradient = _dot(level_weights, d_level) + _dot(weights, d_rows)
+    row_sums = bgnbd_row_sums(rows, scale, r, alpha, a, b)
+    ll = np.sum(per_level * level_weights) + row_sums[0]
+    gradient = np.sum(d_level * level_weights, axis=-1) + row_sums[1:]
     value = -ll / total + penalizer * np.sum(params**2)
     return value, (-gradient / total + 2 * penalizer * params) * params
 
 
-def fit_bgnbd(frequency, recency, T, weights, penalizer: float) -> dict[str, float]:
-    """BetaGeoFitter(penalizer_coef=penalizer).fit(frequency, recency, T, weights).params_,
-    as a dict; raises ConvergenceError (and ValueError on inconsistent inputs) where lifetimes would."""
-    x, recency, T = np.asarray(frequency).astype(int), np.asarray(recency, float), np.asarray(T, float)
-    _check_inputs(x, recency, T)  # lifetimes' own checks: recency <= T, no recency without repeats...
-    x = x.astype(float)
-    weights = np.asarray(weights, float)
-    scale = 1.0 / T.max()
-    levels, level_weights = _by_frequency(x, weights)
-    arrays = (levels, level_weights, x, recency * scale, T * scale, weights, penalizer)
+def fit_bgnbd_rows(rows, penalizer: float) -> dict[str, float]:
+    """BetaGeoFitter(penalizer_coef=penalizer).fit(...).params_ on weighted rows (frequency,
+    recency_days, t_days) held anywhere weighted_rows reaches, as a dict; raises
+    ConvergenceError (and ValueError on inconsistent inputs) where lifetimes would."""
+    levels, level_weights = rows.by_frequency()
+    check_bgnbd_rows(rows, levels)
+    scale = 1.0 / rows.maximum("t_days")
+    total = level_weights.sum()
+    arrays = (levels, level_weights, rows, total, scale, penalizer)
     r, alpha, a, b = np.exp(_minimize(_bgnbd_objective, 4, arrays))
     return {"r": float(r), "alpha": float(alpha / scale), "a": float(a), "b": float(b)}
 
 
-def _gamma_gamma_objective(log_params, levels, level_weights, x, monetary, weights, sums, penalizer):
+def fit_bgnbd(frequency, recency, T, weights, penalizer: float) -> dict[str, float]:
+    """BetaGeoFitter(penalizer_coef=penalizer).fit(frequency, recency, T, weights).params_ on
+    arrays (fit_bgnbd_rows)."""
+    # lifetimes truncates the frequencies to integers before its checks
+    frequency = np.asarray(frequency).astype(int)
+    rows = ArrayRows({"frequency": frequency, "recency_days": recency, "t_days": T}, weights)
+    return fit_bgnbd_rows(rows, penalizer)
+
+
+def gamma_gamma_row_sums(rows, p, q, v) -> np.ndarray:
+    """Weighted sums over rows of the terms of lifetimes' Gamma-Gamma likelihood that couple the
+    spend with v, and of their derivatives in (p, q, v)."""
+    x = rows.column("frequency")
+    rows = rows.with_columns(xm_v=x * rows.column("monetary_value") + v)
+    rows = rows.with_columns(log_xm_v=rows.ops.ln(rows.column("xm_v")))
+    log_xm_v, pxq = rows.column("log_xm_v"), p * x + q
+    return rows.weighted_sums([pxq * log_xm_v, x * log_xm_v, log_xm_v, pxq / rows.column("xm_v")])
+
+
+def _gamma_gamma_objective(log_params, levels, level_weights, rows, total, sums, penalizer):
     """lifetimes' GammaGammaFitter._negative_log_likelihood and its gradient in log-parameters."""
     p, q, v = params = np.exp(log_params)
-    total = weights.sum()
     weighted_log_m, weighted_x_log_m = sums  # sum(w log m), sum(w x log m): (p x - 1) log m
     px = p * levels
     per_level = gammaln(px + q) - gammaln(px) + px * np.log(levels)
     d_p_level = levels * (digamma(px + q) - digamma(px) + np.log(levels))
     d_q_level = digamma(px + q)
-    log_xm_v = np.log(x * monetary + v)
-    pxq = p * x + q
-    ll = (_dot(level_weights, per_level) + total * (q * np.log(v) - gammaln(q))
-          + p * weighted_x_log_m - weighted_log_m - _dot(weights, pxq * log_xm_v))  # fmt: skip
+    coupled, x_log, log, inverse = gamma_gamma_row_sums(rows, p, q, v)
+    ll = (np.sum(per_level * level_weights) + total * (q * np.log(v) - gammaln(q))
+          + p * weighted_x_log_m - weighted_log_m - coupled)  # fmt: skip
     gradient = np.array([
-        _dot(level_weights, d_p_level) + weighted_x_log_m - _dot(weights, x * log_xm_v),
-        _dot(level_weights, d_q_level) + total * (np.log(v) - digamma(q)) - _dot(weights, log_xm_v),
-        total * q / v - _dot(weights, pxq / (x * monetary + v)),
+        np.sum(d_p_level * level_weights) + weighted_x_log_m - x_log,
+        np.sum(d_q_level * level_weights) + total * (np.log(v) - digamma(q)) - log,
+        total * q / v - inverse,
     ])  # fmt: skip
     value = -ll / total + penalizer * np.sum(params**2)
     return value, (-gradient / total + 2 * penalizer * params) * params
 
 
-def fit_gamma_gamma(frequency, monetary, weights, penalizer: float) -> dict[str, float]:
-    """GammaGammaFitter(penalizer_coef=penalizer).fit(frequency, monetary, weights).params_,
-    as a dict; raises ConvergenceError (and ValueError on inconsistent inputs) where lifetimes would."""
-    x, monetary = np.asarray(frequency, float), np.asarray(monetary, float)
-    _check_inputs(x, monetary_value=monetary)
-    weights = np.asarray(weights, float)
-    levels, level_weights = _by_frequency(x, weights)
-    log_m = np.log(monetary)
-    sums = (_dot(weights, log_m), _dot(weights, x * log_m))
-    arrays = (levels, level_weights, x, monetary, weights, sums, penalizer)
+def fit_gamma_gamma_rows(rows, penalizer: float) -> dict[str, float]:
+    """GammaGammaFitter(penalizer_coef=penalizer).fit(...).params_ on weighted rows (frequency,
+    monetary_value), as fit_bgnbd_rows."""
+    levels, level_weights = rows.by_frequency()
+    check_gamma_gamma_rows(rows, levels)
+    log_m = rows.ops.ln(rows.column("monetary_value"))
+    sums = rows.weighted_sums([log_m, rows.column("frequency") * log_m])
+    arrays = (levels, level_weights, rows, level_weights.sum(), sums, penalizer)
     p, q, v = np.exp(_minimize(_gamma_gamma_objective, 3, arrays))
     return {"p": float(p), "q": float(q), "v": float(v)}
+
+
+def fit_gamma_gamma(frequency, monetary, weights, penalizer: float) -> dict[str, float]:
+    """GammaGammaFitter(penalizer_coef=penalizer).fit(frequency, monetary, weights).params_ on
+    arrays (fit_gamma_gamma_rows)."""
+    return fit_gamma_gamma_rows(
+        ArrayRows({"frequency": frequency, "monetary_value": monetary}, weights), penalizer
+    )

@@ -567,22 +567,16 @@ class SnapshotSummary:
     purchases_given_return: float  # the earlier snapshot's returning one-time buyers' mean purchases
 
 
-def fit_snapshot_btyd(summary: SnapshotSummary, btyd_rows: pd.DataFrame) -> FittedModels:
-    """BG/NBD and Gamma-Gamma of one snapshot from ``btyd_rows`` (clv_btyd_fit_rows: model_name
-    bgnbd / gamma_gamma, frequency, recency_days, t_days, monetary_value, weight), with their
-    fallbacks; nothing else fitted yet."""
-    bg_rows = btyd_rows[btyd_rows["model_name"] == "bgnbd"]
-    gg_rows = btyd_rows[btyd_rows["model_name"] == "gamma_gamma"]
+def fit_snapshot_btyd(summary: SnapshotSummary, bgnbd_rows, gamma_gamma_rows) -> FittedModels:
+    """BG/NBD and Gamma-Gamma of one snapshot from its weighted rows in clv_btyd_fit_rows
+    (weighted_rows: in numpy or in the warehouse), with their fallbacks; nothing else fitted yet."""
     customers = int(summary.customers)
     try:
-        bgnbd = btyd.fit_bgnbd(bg_rows["frequency"], bg_rows["recency_days"], bg_rows["t_days"],
-                               weights=bg_rows["weight"])  # fmt: skip
+        bgnbd = btyd.fit_bgnbd_rows(bgnbd_rows)
     except RuntimeError as error:
         bgnbd = btyd.not_fitted("BG/NBD", error, customers)
     try:
-        gamma_gamma = btyd.fit_gamma_gamma(
-            gg_rows["frequency"], gg_rows["monetary_value"], weights=gg_rows["weight"]
-        )
+        gamma_gamma = btyd.fit_gamma_gamma_rows(gamma_gamma_rows)
     except RuntimeError as error:
         gamma_gamma = btyd.not_fitted("Gamma-Gamma", error, customers)
     notes = [fit.note for fit in (bgnbd, gamma_gamma) if not fit.converged]

@@ -40,7 +40,7 @@ def _sql_literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _filtered(relation: Any, where: dict[str, Any]) -> Any:
+def filtered(relation: Any, where: dict[str, Any]) -> Any:
     """Keep rows whose column equals the value (or is in the list), inside the warehouse."""
     for column, value in where.items():
         values = list(value) if isinstance(value, list | tuple | set) else [value]
@@ -49,6 +49,14 @@ def _filtered(relation: Any, where: dict[str, Any]) -> Any:
         else:  # DuckDB relation: SQL text
             relation = relation.filter(f"{column} in ({', '.join(map(_sql_literal, values))})")
     return relation
+
+
+def on_own_cursor(relation: Any, session: Any) -> Any:
+    """The relation on a DuckDB cursor of its own, for use from another thread (a DuckDB
+    connection refuses a second call while one runs); a Snowpark DataFrame as it is."""
+    if hasattr(relation, "to_pandas"):
+        return relation
+    return session.cursor().sql(relation.sql_query())
 
 
 def read_frame(
@@ -64,7 +72,7 @@ def read_frame(
     warehouses return rows in no fixed order, and seeded sampling (K-Means, XGBoost) depends
     on it."""
     if where:
-        relation = _filtered(relation, where)
+        relation = filtered(relation, where)
     if columns:
         relation = relation.select(*columns)
     if hasattr(relation, "to_pandas"):  # Snowpark DataFrame
@@ -84,11 +92,11 @@ def read_batches(relation: Any, session: Any, batch_size: int, where: dict[str, 
     names), streamed: no more than one batch is held at a time. On DuckDB the query runs on a
     cursor of the session, so the model's own output can be written while batches are read."""
     if where:
-        relation = _filtered(relation, where)
+        relation = filtered(relation, where)
     if hasattr(relation, "to_pandas_batches"):  # Snowpark: the connector's result batches
         batches = relation.to_pandas_batches()
     else:
-        reader = session.cursor().sql(relation.sql_query()).to_arrow_reader(batch_size)
+        reader = on_own_cursor(relation, session).to_arrow_reader(batch_size)
         batches = (batch.to_pandas() for batch in reader)
     for frame in batches:
         for start in range(0, len(frame), batch_size):
@@ -100,7 +108,7 @@ def read_batches(relation: Any, session: Any, batch_size: int, where: dict[str, 
 
 def batches_to_warehouse(batches, columns: dict[str, str], session: Any, name: str) -> Any:
     """A model's output written batch by batch, never whole in Python. ``columns``: name ->
-    "string" or "float64". On DuckDB an Arrow stream the materialization consumes as it is
+    "string", "float64" or "int64". On DuckDB an Arrow stream the materialization consumes as it is
     produced; on Snowflake each batch is appended to a temporary table ``name`` whose rows the
     model returns."""
     if is_snowpark_session(session):
@@ -120,7 +128,8 @@ def batches_to_warehouse(batches, columns: dict[str, str], session: Any, name: s
         return session.table(name)
     import pyarrow as pa
 
-    schema = pa.schema([(c, pa.string() if t == "string" else pa.float64()) for c, t in columns.items()])
+    types = {"string": pa.string(), "float64": pa.float64(), "int64": pa.int64()}
+    schema = pa.schema([(c, types[t]) for c, t in columns.items()])
     record_batches = (
         pa.RecordBatch.from_pandas(frame[list(columns)], schema=schema, preserve_index=False)
         for frame in batches

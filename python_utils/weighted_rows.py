@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from python_utils.io import filtered, on_own_cursor, read_frame
+
 NUMPY_OPS = SimpleNamespace(ln=np.log, exp=np.exp, greatest=np.maximum, where=np.where)
 
 
@@ -166,8 +168,6 @@ def bounded(relation: Any, session: Any, where: dict[str, Any], columns: list[st
     """The ``where`` rows of a warehouse relation of weighted rows: read into numpy when there
     are at most ``max_rows`` (sorted, so their sums never depend on the warehouse's row order),
     else left in the warehouse and summed there."""
-    from python_utils.io import filtered, on_own_cursor, read_frame
-
     # fits run in threads, and one DuckDB connection runs one call at a time
     relation = on_own_cursor(relation, session)
     rows = warehouse_rows(filtered(relation, where))

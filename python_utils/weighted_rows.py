@@ -56,32 +56,66 @@ class ArrayRows:
         return levels, np.bincount(index, weights=self.weights, minlength=len(levels))
 
 
-class DuckDBRows:
-    """Rows of a DuckDB relation, summed by DuckDB."""
+class _WarehouseRows:
+    """Rows of a warehouse relation, summed there. Engines differ only in how they build a
+    function call, a constant, a case and a decimal cast (the subclasses' hooks)."""
+
+    def __init__(self, relation: Any):
+        self.relation = relation
+        self._count: int | None = None
+        call, lit = self._function, self._literal
+        self.ops = SimpleNamespace(
+            ln=lambda e: call("ln", lit(e)),
+            exp=lambda e: call("exp", lit(e)),
+            greatest=lambda a, b: call("greatest", lit(a), lit(b)),
+            where=lambda c, a, b: self._case(c, lit(a), lit(b)),
+        )
+
+    def _literal(self, value):
+        return value if self._is_expression(value) else self._constant(float(value))
+
+    def count(self) -> int:
+        """Rows (not customers); one query, remembered: the route, the checks and the fit's
+        record all ask."""
+        if self._count is None:
+            self._count = int(self._aggregate(self._function("count", self.column("weight")))[0])
+        return self._count
+
+    def weighted_sums(self, terms: list) -> np.ndarray:
+        weight = self.column("weight")
+        exact = [self._function("sum", self._decimal(weight * self._literal(t))) for t in terms]
+        return np.array([float(v) for v in self._aggregate(*exact)])
+
+    def maximum(self, name: str) -> float:
+        return float(self._aggregate(self._function("max", self.column(name)))[0])
+
+
+class DuckDBRows(_WarehouseRows):
+    """Rows of a DuckDB relation, as relational expressions."""
 
     def __init__(self, relation: Any):
         import duckdb
 
-        self.relation, self._duckdb = relation, duckdb
-        function, lit = duckdb.FunctionExpression, self._literal
-        self.ops = SimpleNamespace(
-            ln=lambda e: function("ln", lit(e)),
-            exp=lambda e: function("exp", lit(e)),
-            greatest=lambda a, b: function("greatest", lit(a), lit(b)),
-            where=lambda c, a, b: duckdb.CaseExpression(c, lit(a)).otherwise(lit(b)),
-        )
+        self._duckdb = duckdb
+        super().__init__(relation)
 
-    def _literal(self, value):
-        duckdb = self._duckdb
-        return value if isinstance(value, duckdb.Expression) else duckdb.ConstantExpression(float(value))
+    def _function(self, name, *args):
+        return self._duckdb.FunctionExpression(name, *args)
+
+    def _is_expression(self, value) -> bool:
+        return isinstance(value, self._duckdb.Expression)
+
+    def _constant(self, value):
+        return self._duckdb.ConstantExpression(value)
+
+    def _case(self, condition, then, otherwise):
+        return self._duckdb.CaseExpression(condition, then).otherwise(otherwise)
+
+    def _decimal(self, expression):
+        return expression.cast(self._duckdb.decimal_type(38, 18))
 
     def _aggregate(self, *expressions) -> tuple:
         return self.relation.aggregate(list(expressions)).fetchall()[0]
-
-    def count(self) -> int:
-        return int(
-            self._aggregate(self._duckdb.FunctionExpression("count", self._duckdb.StarExpression()))[0]
-        )
 
     def column(self, name: str) -> Any:
         return self._duckdb.ColumnExpression(name)
@@ -90,16 +124,8 @@ class DuckDBRows:
         star = self._duckdb.StarExpression()
         return DuckDBRows(self.relation.project(star, *(e.alias(n) for n, e in columns.items())))
 
-    def weighted_sums(self, terms: list) -> np.ndarray:
-        duckdb, weight = self._duckdb, self.column("weight")
-        exact = [duckdb.FunctionExpression("sum", (weight * self._literal(t)).cast(duckdb.decimal_type(38, 18)))
-                 for t in terms]  # fmt: skip
-        return np.array([float(v) for v in self._aggregate(*exact)])
-
-    def maximum(self, name: str) -> float:
-        return float(self._aggregate(self._duckdb.FunctionExpression("max", self.column(name)))[0])
-
     def by_frequency(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct frequencies and the weight of each."""
         arrays = (
             self.relation.aggregate("frequency, sum(weight) as weight", "frequency")
             .order("frequency")
@@ -108,29 +134,32 @@ class DuckDBRows:
         return np.asarray(arrays["frequency"], float), np.asarray(arrays["weight"], float)
 
 
-class SnowparkRows:
-    """Rows of a Snowpark DataFrame, summed by Snowflake."""
+class SnowparkRows(_WarehouseRows):
+    """Rows of a Snowpark DataFrame, as Column expressions (local testing runs no SQL text)."""
 
     def __init__(self, relation: Any):
         from snowflake.snowpark import Column, functions, types
 
-        self.relation, self._column_type, self._functions, self._types = relation, Column, functions, types
-        lit = self._literal
-        self.ops = SimpleNamespace(
-            ln=lambda e: functions.ln(lit(e)),
-            exp=lambda e: functions.exp(lit(e)),
-            greatest=lambda a, b: functions.greatest(lit(a), lit(b)),
-            where=lambda c, a, b: functions.when(c, lit(a)).otherwise(lit(b)),
-        )
+        self._column_type, self._functions, self._types = Column, functions, types
+        super().__init__(relation)
 
-    def _literal(self, value):
-        return value if isinstance(value, self._column_type) else self._functions.lit(float(value))
+    def _function(self, name, *args):
+        return self._functions.call_function(name, *args)
+
+    def _is_expression(self, value) -> bool:
+        return isinstance(value, self._column_type)
+
+    def _constant(self, value):
+        return self._functions.lit(value)
+
+    def _case(self, condition, then, otherwise):
+        return self._functions.when(condition, then).otherwise(otherwise)
+
+    def _decimal(self, expression):
+        return expression.cast(self._types.DecimalType(38, 18))
 
     def _aggregate(self, *expressions) -> tuple:
         return tuple(self.relation.agg(*expressions).collect()[0])
-
-    def count(self) -> int:
-        return int(self._aggregate(self._functions.count(self._functions.lit(1)))[0])
 
     def column(self, name: str) -> Any:
         return self._functions.col(name)
@@ -138,15 +167,8 @@ class SnowparkRows:
     def with_columns(self, **columns) -> SnowparkRows:
         return SnowparkRows(self.relation.with_columns(list(columns), list(columns.values())))
 
-    def weighted_sums(self, terms: list) -> np.ndarray:
-        weight, decimal = self.column("weight"), self._types.DecimalType(38, 18)
-        exact = [self._functions.sum((weight * self._literal(t)).cast(decimal)) for t in terms]
-        return np.array([float(v) for v in self._aggregate(*exact)])
-
-    def maximum(self, name: str) -> float:
-        return float(self._aggregate(self._functions.max(self.column(name)))[0])
-
     def by_frequency(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct frequencies and the weight of each."""
         f = self._functions
         rows = (
             self.relation.group_by("frequency")

@@ -61,6 +61,10 @@ KEPT = [
     line("w_real", amount="20", customer="c_swap"),
     # A customer with only a return (of a purchase before the data).
     line("r_only", amount="-30", customer="c_returns_only"),
+    # Padding around a value goes (spaces and Unicode spaces, as an export from a spreadsheet
+    # leaves them); spaces inside stay, and so do tabs (DuckDB's trim keeps them).
+    line(" p_pad ", customer="\u00a0c_pad\u3000", product_id="p pad"),
+    line("p_tab", customer="\tc_tab", product_id="\u00e9t\u00e9 "),
     # Identifiers keep their leading zeros; a product name with a quoted newline.
     line("z_zero", customer="007", product_id="Box\nset"),
     # No line numbers: two distinct lines are numbered 1, 2; an exact repeat is a duplicate.
@@ -190,6 +194,14 @@ def test_a_customer_with_only_returns_is_in_dim_customers_and_gets_no_scores(mes
     assert query(
         messy["db"], "select count(*) from marts.customer_rfm where customer_id = 'c_returns_only'"
     ) == [(0,)]
+
+
+def test_padding_around_values_is_trimmed_and_inner_spaces_kept(messy):
+    rows = query(
+        messy["db"],
+        "select order_id, customer_id, product_id from marts.fct_sales where order_id in ('p_pad', 'p_tab') order by 1",
+    )
+    assert rows == [("p_pad", "c_pad", "p pad"), ("p_tab", "\tc_tab", "\u00e9t\u00e9")]
 
 
 def test_identifiers_keep_leading_zeros_and_quoted_newlines_survive(messy):

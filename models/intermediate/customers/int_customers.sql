@@ -16,21 +16,16 @@ order_days as (
 
 ),
 
+-- The first line of the customer's first purchase decides acquisition channel and region
+-- (the first line of any kind for a customer with only credits).
 first_lines as (
 
-    -- The first line of the customer's first purchase decides acquisition channel and region
-    -- (the first line of any kind for a customer with only credits).
-    select
-        customer_id,
-        channel as acquisition_channel,
-        region,
-        payment_method as first_payment_method,
-        row_number() over (
-            partition by customer_id
-            order by case when is_purchase then 0 else 1 end, ordered_at, order_id, line_number
-        ) as line_rank
-
-    from validated
+    {{ first_rows(
+        'validated',
+        group_by='customer_id',
+        order_by=['case when is_purchase then 0 else 1 end', 'ordered_at', 'order_id', 'line_number'],
+        columns={'acquisition_channel': 'channel', 'region': 'region', 'first_payment_method': 'payment_method'},
+    ) | indent(4) }}
 
 ),
 
@@ -68,9 +63,7 @@ customers as (
 
     from totals
     inner join first_lines
-        on
-            totals.customer_id = first_lines.customer_id
-            and first_lines.line_rank = 1
+        on totals.customer_id = first_lines.customer_id
 
 )
 

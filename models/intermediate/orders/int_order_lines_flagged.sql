@@ -112,7 +112,8 @@ checked as {{ recomputed_cte() }} (
 ),
 
 -- Every other line keeps its given number and is the only copy of it (a line without an
--- order id too: it belongs to no order and is quarantined on its own).
+-- order id too: it belongs to no order, is quarantined on its own and, on an incremental run,
+-- is validated once, alone).
 plain_lines as (
 
     select
@@ -128,7 +129,8 @@ plain_lines as (
 
 ),
 
--- The special orders' lines, few: stored once, read by the numbering and the ranking below.
+-- The special orders' lines, few: read by the numbering and the ranking below (DuckDB stores
+-- a CTE read more than once, which here is cheap).
 special_lines as (
 
     select checked.*

@@ -32,7 +32,12 @@ PYTHON_MODELS = ("segmentation_metrics", "segmentation_centroids", "clv_btyd_fit
 # statements fakesnow does not implement, answered as no-ops (the runner records the tags)
 NOT_EMULATED = [r"^\s*alter session (un)?set query_tag"]
 # Small samples, so that every seeded sample is drawn on both engines (1,500 customers).
-SAMPLES = {"backtest_sample_size": 400, "xgboost_sample_size": 400, "cox_sample_size": 300}
+SAMPLES = {
+    "backtest_sample_size": 400,
+    "xgboost_sample_size": 400,
+    "cox_sample_size": 300,
+    "segmentation_sample_size": 600,
+}
 # BTYD fits with more distinct rows than this are summed by Snowflake (weighted_rows), the others
 # read into Python: both routes run here, and the DuckDB build reads them all.
 WAREHOUSE_FIT_ROWS = 300
@@ -94,6 +99,16 @@ def main(data: str, workdir: str) -> None:
                     "select customer_id from CLV.DBT_ML.SEGMENTATION_SAMPLE order by sample_rank"
                 ).fetchall()
             ],
+            "fit_sample": {
+                name: [
+                    row[0]
+                    for row in cursor.execute(
+                        "select customer_id from CLV.DBT_ML.CLV_FIT_SAMPLE where snapshot_name = %s order by sample_rank",
+                        (name,),
+                    ).fetchall()
+                ]
+                for name in ("scoring", "calibration", "training")
+            },  # fmt: skip
             "btyd_fit_rows": count("CLV.DBT_ML.CLV_BTYD_FIT_ROWS"),
             "btyd_fit_rows_per_fit": sorted(
                 cursor.execute(

@@ -39,6 +39,11 @@ PYTHON_MODELS = ("segmentation_metrics", "segmentation_centroids", "clv_btyd_fit
 DISTRIBUTIONS = {"xgboost": "xgboost-cpu"}
 
 
+def in_seeded_order(customers: list[str]) -> list[str]:
+    """Customer ids in sample_order: md5 of "<customer_id>-<seed>", ties by the id."""
+    return sorted(customers, key=lambda c: (hashlib.md5(f"{c}-42".encode()).hexdigest(), c))
+
+
 @pytest.fixture(scope="module")
 def snowflake_manifest(tmp_path_factory) -> dict:
     """dbt parse for the snowflake target, with no connection."""
@@ -119,10 +124,11 @@ def test_sql_layer_builds_through_dbt_snowflake_on_the_emulator(fakesnow_run):
     expected = {k: v for k, v in truth["dirty_lines"].items() if v and k != "zero_amount"}
     assert report["rejected"] == expected
     assert report["customer_rfm"] == truth["customers_with_orders"]
-    # Seeded samples are drawn in the same order on both engines: md5 of "<customer_id>-<seed>".
+    # Seeded samples are drawn in the same order on both engines: md5 of "<customer_id>-<seed>"
+    # (test_fit_samples_are_the_first_customers_in_seeded_order_on_both_engines: which ones).
     drawn = report["sample_order"]
-    assert len(drawn) == truth["customers_with_orders"]
-    assert drawn == sorted(drawn, key=lambda c: (hashlib.md5(f"{c}-42".encode()).hexdigest(), c))
+    assert len(drawn) == SAMPLES["segmentation_sample_size"] < truth["customers_with_orders"]
+    assert drawn == in_seeded_order(drawn)
     assert report["btyd_fit_rows"] > 0
     # Snowflake summed the BTYD likelihood over the larger fits' rows and read the smaller ones
     # (test_snowflake_and_duckdb_builds_agree: both equal DuckDB's, which read every fit's rows)
@@ -215,7 +221,7 @@ def test_backtest_snapshots_hold_the_same_seeded_sample_on_both_engines(fakesnow
             )
         ]
         assert len(population) > size
-        first = sorted(population, key=lambda c: (hashlib.md5(f"{c}-42".encode()).hexdigest(), c))[:size]
+        first = in_seeded_order(population)[:size]
         assert drawn == sorted(first)
         in_duckdb = query(
             duckdb_run,
@@ -223,6 +229,38 @@ def test_backtest_snapshots_hold_the_same_seeded_sample_on_both_engines(fakesnow
             [name],
         )
         assert sorted(c for (c,) in in_duckdb) == drawn
+
+
+def test_fit_samples_are_the_first_customers_in_seeded_order_on_both_engines(fakesnow_run, duckdb_run):
+    """segmentation_sample keeps the first segmentation_sample_size customers of customer_rfm,
+    clv_fit_sample the first cox / xgboost sample size of each snapshot, in md5 order of
+    "<customer_id>-<seed>" (a top-n, no window over everyone): the same rows on both engines."""
+    report = fakesnow_run["report"]
+    everyone = [customer for (customer,) in query(duckdb_run, "select customer_id from marts.customer_rfm")]
+    size = SAMPLES["segmentation_sample_size"]
+    assert len(everyone) > size
+    assert report["sample_order"] == in_seeded_order(everyone)[:size]
+    in_duckdb = query(duckdb_run, "select customer_id from ml.segmentation_sample order by sample_rank")
+    assert [customer for (customer,) in in_duckdb] == report["sample_order"]
+
+    cox, xgboost = SAMPLES["cox_sample_size"], SAMPLES["xgboost_sample_size"]
+    truncated = 0
+    for name, size in {"scoring": cox, "calibration": max(cox, xgboost), "training": xgboost}.items():
+        population = [
+            customer
+            for (customer,) in query(
+                duckdb_run, "select customer_id from ml.clv_snapshots where snapshot_name = ?", [name]
+            )
+        ]
+        truncated += len(population) > size
+        assert report["fit_sample"][name] == in_seeded_order(population)[:size]
+        in_duckdb = query(
+            duckdb_run,
+            "select customer_id from ml.clv_fit_sample where snapshot_name = ? order by sample_rank",
+            [name],
+        )
+        assert [customer for (customer,) in in_duckdb] == report["fit_sample"][name]
+    assert truncated  # at least one snapshot holds more customers than its sample
 
 
 def test_python_models_run_as_dbt_snowflake_generates_them(fakesnow_run, snowflake_manifest):

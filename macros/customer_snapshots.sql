@@ -80,20 +80,46 @@ snapshot_dates as (
 
 {%- if sample_size %}
 
+sample_keys as (
+
+    select
+        customer_id,
+        first_order_date,
+        {{ sample_order('customer_id') }} as sample_key
+
+    from customers
+
+),
+{%- for name in snapshots %}
+
+-- A top-n of the customers who had bought by the snapshot: a window ranking them would sort
+-- every customer on one thread.
+{{ name }}__sample as (
+
+    select sample_keys.customer_id
+
+    from sample_keys
+    cross join snapshot_dates
+    where sample_keys.first_order_date <= snapshot_dates.{{ name }}_date
+    order by sample_keys.sample_key, sample_keys.customer_id
+    limit {{ sample_size }}
+
+),
+{%- endfor %}
+
 sampled_customers as (
 
     select
         customers.*,
         {%- for name in snapshots %}
-            customers.first_order_date <= snapshot_dates.{{ name }}_date
-            and row_number() over (
-                partition by customers.first_order_date <= snapshot_dates.{{ name }}_date
-                order by {{ sample_order('customers.customer_id') }}, customers.customer_id
-            ) <= {{ sample_size }} as {{ name }}__sampled{{ "," if not loop.last }}
+        {{ name }}__sample.customer_id is not null as {{ name }}__sampled{{ "," if not loop.last }}
         {%- endfor %}
 
     from customers
-    cross join snapshot_dates
+    {%- for name in snapshots %}
+    left join {{ name }}__sample
+        on customers.customer_id = {{ name }}__sample.customer_id
+    {%- endfor %}
 
 ),
 {%- endif %}

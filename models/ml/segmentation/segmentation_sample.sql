@@ -1,6 +1,9 @@
 {#- The seeded sample K-Means is fitted and judged on: at most segmentation_sample_size
     customers of customer_rfm in sample_order, the first silhouette_sample_size of them flagged
-    for the silhouette. Python reads this table, never customer_rfm. -#}
+    for the silhouette. Python reads this table, never customer_rfm.
+
+    The sample is a top-n (order by ... limit), ranked afterwards: a window ranking every
+    customer sorts them all on one thread (1.55M customers: 1.7-2.3 s against 0.6 s). -#}
 
 with
 
@@ -10,14 +13,30 @@ customers as (
 
 ),
 
+customer_count as (
+
+    select count(*) as customers
+    from customers
+
+),
+
+first_customers as (
+
+    {{ first_in_sample_order('customers', clv_var('segmentation_sample_size')) | indent(4) }}
+
+),
+
 ordered as (
 
     select
-        *,
-        row_number() over (order by {{ sample_order('customer_id') }}, customer_id) as sample_rank,
-        count(*) over () as customers
+        first_customers.*,
+        row_number() over (
+            order by {{ sample_order('first_customers.customer_id') }}, first_customers.customer_id
+        ) as sample_rank,
+        customer_count.customers
 
-    from customers
+    from first_customers
+    cross join customer_count
 
 ),
 
@@ -28,7 +47,6 @@ sampled as (
         sample_rank <= {{ clv_var('silhouette_sample_size') }} as is_silhouette_sample
 
     from ordered
-    where sample_rank <= {{ clv_var('segmentation_sample_size') }}
 
 )
 

@@ -4,7 +4,9 @@
 
     Scores use percent_rank so that tied customers share a score (ntile would split ties
     arbitrarily): score = 1 + floor(5 * percent_rank), capped at 5. R ranks recent buyers high;
-    F ranks repeat purchase days; M ranks total net revenue. -#}
+    F ranks repeat purchase days; M ranks total net revenue. The ranks come from counts per
+    distinct value (value_percent_ranks), the same numbers as the window function without
+    sorting every customer. -#}
 
 with
 
@@ -25,15 +27,39 @@ scoring as (
 
 ),
 
+recency_ranks as (
+
+    {{ value_percent_ranks('scoring', 'days_since_last_order', descending=true) | indent(4) }}
+
+),
+
+frequency_ranks as (
+
+    {{ value_percent_ranks('scoring', 'frequency') | indent(4) }}
+
+),
+
+monetary_ranks as (
+
+    {{ value_percent_ranks('scoring', 'total_net_revenue') | indent(4) }}
+
+),
+
 ranked as (
 
     select
-        *,
-        percent_rank() over (order by days_since_last_order desc) as recency_rank,
-        percent_rank() over (order by frequency) as frequency_rank,
-        percent_rank() over (order by total_net_revenue) as monetary_rank
+        scoring.*,
+        recency_ranks.percent_rank as recency_rank,
+        frequency_ranks.percent_rank as frequency_rank,
+        monetary_ranks.percent_rank as monetary_rank
 
     from scoring
+    left join recency_ranks
+        on scoring.days_since_last_order = recency_ranks.days_since_last_order
+    left join frequency_ranks
+        on scoring.frequency = frequency_ranks.frequency
+    left join monetary_ranks
+        on scoring.total_net_revenue = monetary_ranks.total_net_revenue
 
 ),
 

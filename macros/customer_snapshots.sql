@@ -79,30 +79,13 @@ snapshot_dates as (
 ),
 
 {%- if sample_size %}
-
-sample_keys as (
-
-    select
-        customer_id,
-        first_order_date,
-        {{ sample_order('customer_id') }} as sample_key
-
-    from customers
-
-),
 {%- for name in snapshots %}
 
--- A top-n of the customers who had bought by the snapshot: a window ranking them would sort
--- every customer on one thread.
 {{ name }}__sample as (
 
-    select sample_keys.customer_id
-
-    from sample_keys
-    cross join snapshot_dates
-    where sample_keys.first_order_date <= snapshot_dates.{{ name }}_date
-    order by sample_keys.sample_key, sample_keys.customer_id
-    limit {{ sample_size }}
+    {{ first_in_sample_order(
+        'customers', sample_size, where='first_order_date <= (select ' ~ name ~ '_date from snapshot_dates)'
+    ) | indent(4) }}
 
 ),
 {%- endfor %}

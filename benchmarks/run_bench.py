@@ -39,12 +39,14 @@ SEED = 42
 
 
 def run_measured(args: list[str], env: dict, timeout: float | None = None) -> dict:
-    """Run a command in a child that reports its own children's peak RSS (KiB on Linux)."""
+    """Run a command in a child that reports its own children's peak RSS (KiB on Linux) and
+    CPU seconds (user + system)."""
     probe = (
         "import json, resource, subprocess, sys;"
         "r = subprocess.run(sys.argv[1:]);"
-        "print(json.dumps({'rc': r.returncode,"
-        " 'maxrss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(json.dumps({'rc': r.returncode, 'maxrss_kib': u.ru_maxrss,"
+        " 'cpu_seconds': u.ru_utime + u.ru_stime}))"
     )
     started = time.perf_counter()
     done = subprocess.run(
@@ -53,6 +55,16 @@ def run_measured(args: list[str], env: dict, timeout: float | None = None) -> di
     wall = time.perf_counter() - started
     report = json.loads(done.stdout.strip().splitlines()[-1])
     return {"wall_seconds": wall, "stdout": done.stdout, "stderr": done.stderr, **report}
+
+
+def machine_check() -> float:
+    """Seconds of a fixed single-threaded loop, taken before each build: this machine's speed
+    drifts by a third between minutes, and this says how fast the minute of a run was."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(50_000_000):
+        total += i % 7
+    return round(time.perf_counter() - started, 2)
 
 
 def lines_per_customer() -> float:
@@ -182,6 +194,7 @@ def same_to_3_digits(ours: dict, theirs: dict) -> bool:
 
 def one_run(size: int, raw: Path, reference_timeout: float, with_reference: bool) -> dict:
     """One full build into a fresh DuckDB file, then the reference route on its clean lines."""
+    check = machine_check()
     build = dbt_build(size, raw)
     facts = warehouse_facts(build["db"], WORK / str(size) / "fct_sales.parquet")
     rfm_seconds = sum(build["node_seconds"].get(n, 0.0) for n in RFM_NODES)
@@ -192,7 +205,8 @@ def one_run(size: int, raw: Path, reference_timeout: float, with_reference: bool
         if with_reference
         else {"error": "not run at this size (--reference-max-lines)"}
     )  # fmt: skip
-    return {"build": build, "facts": facts, "rfm_seconds": rfm_seconds, "ours": ours, "ref": ref}
+    return {"build": build, "facts": facts, "rfm_seconds": rfm_seconds, "ours": ours, "ref": ref,
+            "machine_check_seconds": check}  # fmt: skip
 
 
 def bench(
@@ -245,6 +259,8 @@ def bench(
         "runs": [
             {
                 "wall_seconds": round(r["build"]["run"]["wall_seconds"], 1),
+                "cpu_seconds": round(r["build"]["run"]["cpu_seconds"], 1),
+                "machine_check_seconds": r["machine_check_seconds"],
                 "rfm_btyd_seconds": round(r["ours"], 2),
                 "reference_seconds": round(r["ref"]["total_seconds"], 2)
                 if "total_seconds" in r["ref"]
@@ -327,12 +343,19 @@ def markdown(results: list[dict]) -> str:
         )
     lines += [
         "",
-        "Each run (RFM + BTYD s / lifetimes route s / dbt build s); the table takes each route's best run:",
+        "Each run (RFM + BTYD s / lifetimes route s / dbt build s, with the build's CPU seconds and"
+        " the machine check: seconds of a fixed Python loop just before it, lower on a faster minute);"
+        " the table takes each route's best run:",
         "",
     ]
     for r in results:
         runs = ", ".join(
             f"{run['rfm_btyd_seconds']} / {run['reference_seconds']} / {run['wall_seconds']}"
+            + (
+                f" (CPU {run['cpu_seconds']}, check {run['machine_check_seconds']})"
+                if "cpu_seconds" in run
+                else ""
+            )
             for run in r.get("runs", [])
         )
         lines.append(f"- {r['order_lines']:,} lines: {runs or 'one run (older result)'}")

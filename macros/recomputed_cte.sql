@@ -10,3 +10,15 @@
 {% macro default__recomputed_cte() %}{% endmacro %}
 
 {% macro duckdb__recomputed_cte() %}not materialized{% endmacro %}
+
+
+{#- The opposite: the CTE is computed once and stored for its readers. DuckDB decides that
+    itself only for CTEs whose own body joins or aggregates; a small filtered CTE read several
+    times says so here. Other engines plan CTEs themselves: nothing is added. -#}
+{% macro stored_cte() %}
+    {{- return(adapter.dispatch('stored_cte', 'clv')()) -}}
+{% endmacro %}
+
+{% macro default__stored_cte() %}{% endmacro %}
+
+{% macro duckdb__stored_cte() %}materialized{% endmacro %}

@@ -78,6 +78,23 @@
 {%- endmacro %}
 
 
+{#- The values staging parses from an order line's text, by column, as expressions over the
+    text columns named as in stg_shop__order_lines. int_order_lines_flagged parses the few lines
+    of its special orders again from their text, after the join that finds them, rather than
+    parsing every line before that join. -#}
+{% macro order_line_parsed_values() %}
+    {{- return({
+        'given_line_number': parse_whole_number('line_number_text'),
+        'ordered_at': to_utc_timestamp('ordered_at_text'),
+        'amount': parse_text('amount_text', 'double'),
+        'discount_amount': 'case when discount_amount_text is null then 0 else '
+            ~ parse_text('discount_amount_text', 'double') ~ ' end',
+        'quantity': 'case when quantity_text is null then 1 else '
+            ~ parse_whole_number('quantity_text') ~ ' end',
+    }) -}}
+{% endmacro %}
+
+
 {#- Text to a UTC timestamp (no time zone). A trailing offset (Z, +02, -05:00, +0530) is
     honoured; text without one is local time in the `source_timezone` var. Never depends on
     the session's time zone. Null where the text does not parse. -#}

@@ -4,6 +4,7 @@
     null (and is quarantined in validation), never a silent default. -#}
 {%- set available = source_columns(source('shop', 'orders')) -%}
 {%- set loaded_at_column = (clv_var('raw_loaded_at_column') or '') | lower -%}
+{%- set parsed = order_line_parsed_values() -%}
 
 with
 
@@ -40,23 +41,17 @@ renamed as (
     select
         order_id,
         line_number_text,
-        {{ parse_whole_number('line_number_text') }} as given_line_number,
+        {{ parsed.given_line_number }} as given_line_number,
         customer_id,
         ordered_at_text,
-        {{ to_utc_timestamp('ordered_at_text') }} as ordered_at,
+        {{ parsed.ordered_at }} as ordered_at,
         amount_text,
-        {{ parse_text('amount_text', 'double') }} as amount,
+        {{ parsed.amount }} as amount,
         upper(coalesce(currency_text, {{ sql_literal(clv_var('default_currency')) }})) as currency,
         discount_amount_text,
-        case
-            when discount_amount_text is null then 0
-            else {{ parse_text('discount_amount_text', 'double') }}
-        end as discount_amount,
+        {{ parsed.discount_amount }} as discount_amount,
         quantity_text,
-        case
-            when quantity_text is null then 1
-            else {{ parse_whole_number('quantity_text') }}
-        end as quantity,
+        {{ parsed.quantity }} as quantity,
         product_id,
         lower(coalesce(status_text, 'completed')) as status_text,
         lower(coalesce(channel_text, 'unknown')) as channel,

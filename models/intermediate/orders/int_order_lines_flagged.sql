@@ -173,8 +173,8 @@ plain_lines as (
 
 ),
 
--- The special orders' lines, few: read by the numbering and the ranking below (DuckDB stores
--- a CTE read more than once, which here is cheap).
+-- The special orders' lines, few: read by the numbering and the ranking below, so stored
+-- once (stored_cte) rather than found again by each.
 special_lines as {{ stored_cte() }} (
 
     select checked.*

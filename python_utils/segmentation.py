@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import sklearn
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_samples
+from sklearn.metrics import pairwise_distances, silhouette_samples
 
 # Which feature plays which role in the naming rules.
 RECENCY = "days_since_last_order"
@@ -79,6 +80,17 @@ def elbow_point(ks: Sequence[int], inertias: Sequence[float]) -> int | None:
     return int(x[np.argmax((1 - x_n) - y_n)])
 
 
+def shared_distances(values: np.ndarray) -> np.ndarray | None:
+    """The (n, n) Euclidean distances between the silhouette customers, computed once for every
+    k tried (only the labels change between them), or None where the matrix would not fit in
+    scikit-learn's working_memory: there silhouette_samples computes it chunk by chunk, per k.
+    Within that bound silhouette_samples builds the same matrix itself in one chunk, so this
+    holds no more memory than before and gives the same silhouettes bit for bit."""
+    if len(values) ** 2 * values.itemsize > sklearn.get_config()["working_memory"] * 2**20:
+        return None
+    return pairwise_distances(values)
+
+
 def choose_k(
     matrix: FeatureMatrix,
     k_min: int = 3,
@@ -106,16 +118,18 @@ def choose_k(
     if upper < k_max or lower != k_min:
         reason += f" (k range narrowed to {lower}..{upper}: {distinct} distinct customers)"
     scored = np.ones(len(values), bool) if silhouette_rows is None else np.asarray(silhouette_rows, bool)
+    distances = shared_distances(values[scored])
     rows = []
     for k in range(lower, upper + 1):
         started = time.perf_counter()
         model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(values)
         labels = model.labels_[scored]
-        silhouette = (
-            float(silhouette_samples(values[scored], labels).mean())
-            if len(np.unique(labels)) > 1
-            else float("nan")
-        )
+        if len(np.unique(labels)) < 2:
+            silhouette = float("nan")
+        elif distances is None:
+            silhouette = float(silhouette_samples(values[scored], labels).mean())
+        else:
+            silhouette = float(silhouette_samples(distances, labels, metric="precomputed").mean())
         seconds = time.perf_counter() - started
         rows.append(
             {"k": k, "inertia": float(model.inertia_), "silhouette": silhouette, "fit_seconds": seconds}

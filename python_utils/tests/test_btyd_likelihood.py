@@ -70,12 +70,19 @@ def test_weighted_rows_in_days_equal_lifetimes():
 
 
 def test_raises_where_lifetimes_does_not_converge():
+    # A shop BG/NBD cannot identify: lifetimes raises ConvergenceError on some CPUs and on
+    # others (AMD EPYC here) stops on the ridge with a and b in the millions, the floating
+    # point deciding; we raise on every one rather than publish either.
     frequency = np.array([1, 2, 0, 3, 0, 1] * 50)
     recency = np.array([5, 8, 0, 20, 0, 3] * 50)
     T = np.array([30, 30, 30, 40, 40, 25] * 50)
-    with pytest.raises(ConvergenceError), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        BetaGeoFitter().fit(frequency, recency, T)
+        try:
+            theirs = BetaGeoFitter().fit(frequency, recency, T).params_
+        except ConvergenceError:
+            theirs = None
+    assert theirs is None or min(theirs["a"], theirs["b"]) > 1e5
     with pytest.raises(ConvergenceError, match="did not converge"), np.errstate(all="ignore"):
         btyd_likelihood.fit_bgnbd(frequency, recency, T, np.ones(len(T)), 0.0)
 

@@ -91,6 +91,31 @@ def test_choose_k_finds_the_number_of_separated_groups():
     assert choice.elbow_k == 4
 
 
+def test_silhouettes_are_scikit_learns_with_or_without_the_shared_distances():
+    # The distance matrix shared by every k, and the per-k route scikit-learn takes when the
+    # matrix would not fit in its working_memory, both give silhouette_score's values exactly.
+    import sklearn
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    frame = customers_frame(1_500, seed=7)
+    matrix = seg.prepare_features(frame, FEATURES)
+    scored = np.arange(len(frame)) % 3 == 0
+    expected = [
+        silhouette_score(
+            matrix.values[scored],
+            KMeans(n_clusters=k, n_init=4, random_state=42).fit(matrix.values).labels_[scored],
+        )
+        for k in range(3, 9)
+    ]
+    assert seg.shared_distances(matrix.values[scored]) is not None
+    shared = seg.choose_k(matrix, silhouette_rows=scored, seed=42).curve["silhouette"].tolist()
+    with sklearn.config_context(working_memory=1):  # 1 MiB: a 500 x 500 matrix is 2 MB
+        assert seg.shared_distances(matrix.values[scored]) is None
+        per_k = seg.choose_k(matrix, silhouette_rows=scored, seed=42).curve["silhouette"].tolist()
+    assert shared == per_k == expected
+
+
 def test_skewed_features_are_logged_and_constants_dropped():
     frame = customers_frame(500, frequency=0)
     matrix = seg.prepare_features(frame, FEATURES + ["missing_feature"])

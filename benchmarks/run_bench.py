@@ -59,7 +59,10 @@ def run_measured(args: list[str], env: dict, timeout: float | None = None) -> di
 
 def machine_check() -> float:
     """Seconds of a fixed DuckDB query on both cores, taken before each build: this machine's
-    speed drifts by a third between minutes, and this says how fast the minute of a run was."""
+    speed drifts by a third between minutes, and this says how fast the minute of a run was.
+    Comparable between runs on one host only: on another CPU the same query can take more than
+    twice as long while dbt builds no slower (1.8-2.4 s on the host of 2026-12-03, 5.4 s on the
+    AMD EPYC of 2026-12-06)."""
     started = time.perf_counter()
     duckdb.connect().sql("select sum(hash(i) % 7) from range(300000000) as numbers (i)").fetchall()
     return round(time.perf_counter() - started, 2)
@@ -360,7 +363,8 @@ def markdown(results: list[dict]) -> str:
     lines += [
         "",
         "Each run (RFM + BTYD s / lifetimes route s / dbt build s, with the build's CPU seconds and"
-        " the machine check: seconds of a fixed DuckDB query just before it, lower on a faster minute);"
+        " the machine check: seconds of a fixed DuckDB query just before it, lower on a faster minute"
+        " of the same host);"
         " the table takes each route's best run:",
         "",
     ]

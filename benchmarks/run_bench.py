@@ -122,16 +122,15 @@ def parse_project(size: int, raw: Path) -> None:
 
 
 def dbt_build(size: int, raw: Path) -> dict:
-    workdir = WORK / str(size)
-    db = workdir / "clv.duckdb"
-    db.unlink(missing_ok=True)
-    rows_log = workdir / "pandas_rows.jsonl"
-    rows_log.unlink(missing_ok=True)
     args, env = dbt_command(size, raw, "build")
+    db = Path(env["CLV_DUCKDB_PATH"])
+    db.unlink(missing_ok=True)
+    rows_log = Path(env["CLV_PANDAS_ROWS_LOG"])
+    rows_log.unlink(missing_ok=True)
     run = run_measured(args, env)
     if run["rc"] != 0:
         raise RuntimeError(f"dbt build failed at {size:,} lines:\n{run['stdout'][-4000:]}")
-    results = json.loads((workdir / "target" / "run_results.json").read_text())
+    results = json.loads((WORK / str(size) / "target" / "run_results.json").read_text())
     # Keys like "model.fct_sales" or "test.unique_fct_sales_order_line_id" (tests are hashed when long).
     nodes = {}
     for r in results["results"]:

@@ -118,7 +118,8 @@ def choose_k(
     if upper < k_max or lower != k_min:
         reason += f" (k range narrowed to {lower}..{upper}: {distinct} distinct customers)"
     scored = np.ones(len(values), bool) if silhouette_rows is None else np.asarray(silhouette_rows, bool)
-    distances = shared_distances(values[scored])
+    scored_values = values[scored]
+    distances = shared_distances(scored_values)
     rows = []
     for k in range(lower, upper + 1):
         started = time.perf_counter()
@@ -127,7 +128,7 @@ def choose_k(
         if len(np.unique(labels)) < 2:
             silhouette = float("nan")
         elif distances is None:
-            silhouette = float(silhouette_samples(values[scored], labels).mean())
+            silhouette = float(silhouette_samples(scored_values, labels).mean())
         else:
             silhouette = float(silhouette_samples(distances, labels, metric="precomputed").mean())
         seconds = time.perf_counter() - started

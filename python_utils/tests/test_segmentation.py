@@ -1,6 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
 
 from python_utils import segmentation as seg
 
@@ -94,10 +97,6 @@ def test_choose_k_finds_the_number_of_separated_groups():
 def test_silhouettes_are_scikit_learns_with_or_without_the_shared_distances():
     # The distance matrix shared by every k, and the per-k route scikit-learn takes when the
     # matrix would not fit in its working_memory, both give silhouette_score's values exactly.
-    import sklearn
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-
     frame = customers_frame(1_500, seed=7)
     matrix = seg.prepare_features(frame, FEATURES)
     scored = np.arange(len(frame)) % 3 == 0

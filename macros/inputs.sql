@@ -2,11 +2,45 @@
     through clv_var() (typed) and sql_literal() (quoted). check_inputs() runs before any model
     (on-run-start) and stops the build with one message that names the problem. -#}
 
+{#- A var's value as given, never rendered. dbt's var() renders a string value as Jinja at run
+    time, so a value holding {{ run_query(...) }} would run SQL: the value passed with --vars
+    is read from the invocation's arguments instead; the project's defaults (dbt_project.yml,
+    code of this project) through var(). -#}
+{% macro raw_var(name) %}
+    {%- set given = invocation_args_dict.get('vars') if invocation_args_dict is mapping else none -%}
+    {%- if given is string -%}
+        {%- set given = fromyaml(given) -%}
+    {%- endif -%}
+    {%- if given is mapping and name in given -%}
+        {{ return(given[name]) }}
+    {%- endif -%}
+    {{ return(var(name)) }}
+{% endmacro %}
+
+
+{#- Template markers that no var value may hold (a value is data, never code). -#}
+{% macro holds_template_marker(value) %}
+    {%- if value is string -%}
+        {%- set markers = ['{' ~ '{', '{' ~ '%', '{' ~ '#'] -%}
+        {{ return(markers | select('in', value) | list | length > 0) }}
+    {%- elif value is mapping or (value is iterable and value is not string) -%}
+        {%- for item in (value.values() if value is mapping else value) if holds_template_marker(item) -%}
+            {{ return(true) }}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(false) }}
+{% endmacro %}
+
+
 {#- A var's value, checked and typed; a compiler error names the var, its value and what is
     expected. -#}
 {% macro clv_var(name) %}
-    {%- set value = var(name) -%}
+    {%- set value = raw_var(name) -%}
     {%- set re = modules.re -%}
+    {%- if holds_template_marker(value) -%}
+        {{ exceptions.raise_compiler_error("var '" ~ name ~ "' holds a template marker ({" ~ "{, {" ~ "% or {" ~ "#): var values are data,"
+            ~ " never rendered or run; remove it") }}
+    {%- endif -%}
     {%- set date_vars = ['as_of_date', 'min_order_date'] -%}
     {%- set int_ranges = {
         'horizon_days': (7, 3650),
@@ -171,9 +205,11 @@
 
 
 {#- on-run-start: every var, then the raw orders themselves (the file or table exists, has the
-    required columns and at least one row). Stops the build before any model runs. -#}
+    required columns and at least one row). Stops the build before any model runs. Also an
+    operation (`dbt run-operation check_inputs --vars ...`): a scheduler or a UI can check what
+    a user typed before starting a build. -#}
 {% macro check_inputs() %}
-    {%- if not execute or flags.WHICH not in ('build', 'run', 'test', 'seed', 'compile', 'show') -%}
+    {%- if not execute or flags.WHICH not in ('build', 'run', 'test', 'seed', 'compile', 'show', 'run-operation') -%}
         {{ return('') }}
     {%- endif -%}
     {%- for name in checked_vars() -%}
@@ -211,7 +247,7 @@
     {%- endif -%}
 
     {%- set probe = run_query("select * from " ~ relation ~ " limit 1") -%}
-    {%- set found = probe.column_names | map('lower') | list -%}
+    {%- set found = probe.column_names | map('lower') | reject('equalto', source_file_column()) | list -%}
     {%- if found == ['column0'] -%}
         {{ exceptions.raise_compiler_error(where ~ " is empty: no header line and no rows") }}
     {%- endif -%}

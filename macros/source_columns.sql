@@ -95,33 +95,91 @@
 {% endmacro %}
 
 
-{#- Text to a UTC timestamp (no time zone). A trailing offset (Z, +02, -05:00, +0530) is
-    honoured; text without one is local time in the `source_timezone` var. Never depends on
-    the session's time zone. Null where the text does not parse. -#}
-{% macro to_utc_timestamp(text_expression) %}
-    {{- return(adapter.dispatch('to_utc_timestamp', 'clv')(text_expression, clv_var('source_timezone'))) -}}
+{#- Spellings of a missing id that exports write instead of leaving the cell empty (compared in
+    lower case). docs/data.md lists them. -#}
+{% macro placeholder_ids() %}
+    {{ return(['null', 'none', 'nil', 'nan', 'n/a', 'na', '#n/a', '-', '--', 'undefined']) }}
 {% endmacro %}
 
-{%- macro utc_offset_pattern() -%}
-    [0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? *([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$
-{%- endmacro -%}
 
-{% macro duckdb__to_utc_timestamp(text_expression, source_timezone) %}
+{#- An id column as text: zero-width characters (U+200B-U+200D, U+2060, U+FEFF) removed
+    anywhere, then surrounding spaces trimmed (blank is null). An invisible character never
+    makes a second customer. -#}
+{% macro id_column_or_null(column_name, available_columns) %}
+    {%- if column_name not in available_columns -%}
+        {{ return('cast(null as ' ~ dbt.type_string() ~ ')') }}
+    {%- endif -%}
+    {{ return(trimmed_or_null(without_zero_width('cast(' ~ column_name ~ ' as ' ~ dbt.type_string() ~ ')'))) }}
+{% endmacro %}
+
+
+{#- Null where an id is a placeholder spelling (placeholder_ids), else the id. -#}
+{% macro placeholder_to_null(id_expression) %}
+    {%- set spellings = [] -%}
+    {%- for spelling in placeholder_ids() -%}
+        {%- do spellings.append(sql_literal(spelling)) -%}
+    {%- endfor -%}
+    case when lower({{ id_expression }}) in ({{ spellings | join(', ') }}) then null else {{ id_expression }} end
+{%- endmacro %}
+
+
+{% macro without_zero_width(text_expression) %}
+    {{- return(adapter.dispatch('without_zero_width', 'clv')(text_expression)) -}}
+{% endmacro %}
+
+{% macro default__without_zero_width(text_expression) %}
+    {%- set code_points = [8203, 8204, 8205, 8288, 65279] -%}
+    {{ "replace(" * code_points | length }}{{ text_expression }}
+    {%- for code_point in code_points %}, chr({{ code_point }}), ''){% endfor %}
+{%- endmacro %}
+
+{#- Only text with a non-ASCII character can hold one (strlen counts bytes, length characters). -#}
+{% macro duckdb__without_zero_width(text_expression) %}
     case
-        when regexp_matches({{ text_expression }}, '{{ utc_offset_pattern() }}')
-            then timezone('UTC', try_cast({{ text_expression }} as timestamptz))
-        {%- if source_timezone == 'UTC' %}
-        else try_cast({{ text_expression }} as timestamp)
-        {%- else %}
-        else timezone('UTC', timezone({{ sql_literal(source_timezone) }}, try_cast({{ text_expression }} as timestamp)))
-        {%- endif %}
+        when strlen({{ text_expression }}) <> length({{ text_expression }})
+            then {{ default__without_zero_width(text_expression) }}
+        else {{ text_expression }}
     end
 {%- endmacro %}
 
-{% macro snowflake__to_utc_timestamp(text_expression, source_timezone) %}
+
+{#- Files of a Parquet glob whose column is a naive timestamp while other files hold it with a
+    time zone. DuckDB reads such a glob as one timestamptz column, the naive values as if they
+    were UTC; staging reads them again as local time in source_timezone. Empty elsewhere. -#}
+{% macro naive_timestamp_files(column_name) %}
+    {{- return(adapter.dispatch('naive_timestamp_files', 'clv')(column_name)) -}}
+{% endmacro %}
+
+{% macro default__naive_timestamp_files(column_name) %}
+    {{ return([]) }}
+{% endmacro %}
+
+{% macro duckdb__naive_timestamp_files(column_name) %}
+    {%- set path = clv_var('transactions_path') -%}
+    {%- if not execute or orders_file_format(path) != 'parquet' -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set kinds = run_query(
+        "select file_name, case when logical_type like '%isAdjustedToUTC=1%' then 'aware'"
+        ~ " when type = 'INT96' or logical_type like '%isAdjustedToUTC=0%' then 'naive' end"
+        ~ " from parquet_schema(" ~ sql_literal(path) ~ ") where lower(name) = " ~ sql_literal(column_name)).rows -%}
+    {%- set naive, aware = [], [] -%}
+    {%- for file_name, kind in kinds -%}
+        {%- do (naive if kind == 'naive' else aware).append(file_name) if kind -%}
+    {%- endfor -%}
+    {{ return(naive if aware else []) }}
+{% endmacro %}
+
+
+{#- The column DuckDB adds to the raw rows with each row's file name (read_csv / read_parquet
+    filename option, set in _shop__sources.yml); not a column of the data. -#}
+{% macro source_file_column() %}{{ return('_clv_source_file') }}{% endmacro %}
+
+
+{#- A whole number's text without a float's zero decimals: '42.0' -> '42' (other text as it is). -#}
+{% macro whole_number_text(text_expression) %}
     case
-        when regexp_like({{ text_expression }}, '.*{{ utc_offset_pattern() }}')
-            then cast(convert_timezone('UTC', try_cast({{ text_expression }} as timestamp_tz)) as timestamp_ntz)
-        else convert_timezone({{ sql_literal(source_timezone) }}, 'UTC', try_cast({{ text_expression }} as timestamp_ntz))
+        when {{ text_expression }} like '%.%' then {{ dbt.split_part(text_expression, "'.'", 1) }}
+        else {{ text_expression }}
     end
 {%- endmacro %}

@@ -2,6 +2,9 @@
     as_of_date cut-off, which int_as_of_date needs to find its default. The rules and their
     order are the reject_reasons seed.
 
+    Order identity (ids, the latest export of an order) is settled in int_order_lines_identified:
+    an order here is (order_id, customer_id).
+
     Line identity: a line without a line number is numbered after the order's given numbers,
     in the order of its content (not of the file), so the result never depends on row order.
     Exact repeats of a row share a number, which makes the later copies duplicate_line.
@@ -33,7 +36,7 @@ with
 
 order_lines as {{ recomputed_cte() }} (
 
-    select * from {{ ref('stg_shop__order_lines') }}
+    select * from {{ ref('int_order_lines_identified') }}
     {%- if plan.mode == 'orders' %}
     where {{ revalidated_rows(plan) }}
     {%- endif %}
@@ -58,19 +61,23 @@ rules as (
 
 ),
 
--- Orders whose lines need more than their own row: a line without a usable number, or a
--- number given twice. Most files have few or none.
+-- Orders (order_id, customer_id) whose lines need more than their own row: a line without a
+-- usable number, or a number given twice (also by an older export). Most files have few or none.
 special_orders as (
 
-    select distinct order_id
+    select distinct
+        order_id,
+        customer_id
+
     from (
         select
             order_id,
+            customer_id,
             given_line_number
 
         from order_lines
         where order_id is not null
-        group by 1, 2
+        group by 1, 2, 3
         having given_line_number is null or count(*) > 1
     ) as numbers
 
@@ -87,7 +94,9 @@ lines as {{ recomputed_cte() }} (
 
     from order_lines
     left join special_orders
-        on order_lines.order_id = special_orders.order_id
+        on
+            order_lines.order_id = special_orders.order_id
+            and order_lines.customer_id = special_orders.customer_id
     where special_orders.order_id is null
 
     union all
@@ -112,11 +121,15 @@ lines as {{ recomputed_cte() }} (
         order_lines.region,
         order_lines.payment_method,
         order_lines.loaded_at,
+        order_lines.source_file,
+        order_lines.is_superseded,
         true as is_special_order
 
     from order_lines
     inner join special_orders
-        on order_lines.order_id = special_orders.order_id
+        on
+            order_lines.order_id = special_orders.order_id
+            and order_lines.customer_id = special_orders.customer_id
 
 ),
 
@@ -130,6 +143,7 @@ checked as {{ recomputed_cte() }} (
         case
             when lines.order_id is null then 'missing_order_id'
             when lines.customer_id is null then 'missing_customer_id'
+            when lines.is_superseded then 'superseded_export'
             when lines.ordered_at is null then 'unparsable_ordered_at'
             when lines.ordered_at < {{ min_order_timestamp }} then 'implausible_ordered_at'
             when lines.ordered_at > {{ run_started_at_utc() }} then 'future_ordered_at'
@@ -195,10 +209,11 @@ order_numbers as (
 
     select
         order_id,
-        max(given_line_number) as max_given_line_number
+        customer_id,
+        max(case when is_superseded then null else given_line_number end) as max_given_line_number
 
     from special_lines
-    group by 1
+    group by 1, 2
 
 ),
 
@@ -210,14 +225,20 @@ derived as (
         cast(
             coalesce(order_numbers.max_given_line_number, 0)
             + dense_rank() over (
-                partition by needs_number.order_id, needs_number.line_number_text is null
+                partition by
+                    needs_number.order_id,
+                    needs_number.customer_id,
+                    needs_number.is_superseded,
+                    needs_number.line_number_text is null
                 order by needs_number.{{ row_content | join(', needs_number.') }}
             ) as {{ dbt.type_int() }}
         ) as line_number
 
     from needs_number
     left join order_numbers
-        on needs_number.order_id = order_numbers.order_id
+        on
+            needs_number.order_id = order_numbers.order_id
+            and needs_number.customer_id = order_numbers.customer_id
 
 ),
 
@@ -243,7 +264,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by order_id, line_number
+            partition by order_id, customer_id, line_number
             order by
                 case when rule_broken is null then 0 else 1 end,
                 {{ row_content | join(', ') }}
@@ -302,6 +323,7 @@ flagged as (
         line_copy_number,
         final_reason as reject_reason,
         loaded_at,
+        source_file,
         {{ run_started_at_utc() }} as validated_at,
         rules.validation_rules
 

@@ -33,6 +33,7 @@ rejected as (
         flagged.quantity_text,
         flagged.line_number_text,
         flagged.status_text,
+        flagged.source_file,
         as_of.as_of_date
 
     from flagged

@@ -11,7 +11,7 @@
     'discount_amount', 'net_amount', 'status', 'is_purchase'] -%}
 {%- set input_relation = ref('int_order_lines_validated') -%}
 {{ config(
-    materialized='table' if var('as_of_date') else 'incremental',
+    materialized='table' if clv_var('as_of_date') else 'incremental',
     incremental_strategy='append',
     on_schema_change='fail',
     transient=false,
@@ -33,7 +33,8 @@ validated as (
 sales as (
 
     select
-        {{ dbt.concat(["order_id", "'-'", dbt.cast("line_number", api.Column.translate_type("string"))]) }}
+        -- a line is (order_id, customer_id, line_number): two customers may share an order id
+        {{ dbt.hash(dbt.concat(["order_id", "'|'", "customer_id", "'|'", dbt.cast("line_number", api.Column.translate_type("string"))])) }}
             as order_line_id,
         order_id,
         line_number,
@@ -50,6 +51,7 @@ sales as (
         is_purchase,
         is_credit,
         is_reversed,
+        is_repeated_refund,
         is_zero_amount,
         status,
         channel,

@@ -1,8 +1,10 @@
 {#- Types and renames the raw order lines. Nothing is dropped here: every raw row goes on to
     validation, which keeps it or quarantines it with a reason. Optional columns the raw data
     lacks take their documented default; a value that is present but does not parse becomes
-    null (and is quarantined in validation), never a silent default. -#}
+    null (and is quarantined in validation), never a silent default. Ids lose invisible
+    characters, and a placeholder ("NULL", "n/a", ...) is a missing id. -#}
 {%- set available = source_columns(source('shop', 'orders')) -%}
+{%- set naive_files = naive_timestamp_files('ordered_at') -%}
 {%- set loaded_at_column = (clv_var('raw_loaded_at_column') or '') | lower -%}
 {%- set parsed = order_line_parsed_values() -%}
 
@@ -17,10 +19,19 @@ source as (
 as_text as (
 
     select
-        {{ text_column_or_null('order_id', available) }} as order_id,
+        {{ id_column_or_null('order_id', available) }} as order_id,
         {{ text_column_or_null('line_number', available) }} as line_number_text,
-        {{ text_column_or_null('customer_id', available) }} as customer_id,
+        {{ id_column_or_null('customer_id', available) }} as customer_id,
+        {%- if naive_files %}
+        -- naive timestamps of files that a glob read as UTC: local time again (naive_timestamp_files)
+        case
+            when {{ source_file_column() }} in ({% for file in naive_files %}{{ sql_literal(file) }}{{ ", " if not loop.last }}{% endfor %})
+                then regexp_replace({{ text_column_or_null('ordered_at', available) }}, '[+]00$', '')
+            else {{ text_column_or_null('ordered_at', available) }}
+        end as ordered_at_text,
+        {%- else %}
         {{ text_column_or_null('ordered_at', available) }} as ordered_at_text,
+        {%- endif %}
         {{ text_column_or_null('amount', available) }} as amount_text,
         {{ text_column_or_null('currency', available) }} as currency_text,
         {{ text_column_or_null('discount_amount', available) }} as discount_amount_text,
@@ -30,7 +41,9 @@ as_text as (
         {{ text_column_or_null('channel', available) }} as channel_text,
         {{ text_column_or_null('region', available) }} as region_text,
         {{ text_column_or_null('payment_method', available) }} as payment_method_text,
-        {{ text_column_or_null(loaded_at_column, available) }} as loaded_at_text
+        {{ text_column_or_null(loaded_at_column, available) }} as loaded_at_text,
+        -- the file a row comes from (DuckDB; the latest export of an order wins)
+        {{ text_column_or_null(source_file_column(), available) }} as source_file
 
     from source
 
@@ -39,10 +52,10 @@ as_text as (
 renamed as (
 
     select
-        order_id,
+        {{ placeholder_to_null('order_id') }} as order_id,
         line_number_text,
         {{ parsed.given_line_number }} as given_line_number,
-        customer_id,
+        {{ placeholder_to_null('customer_id') }} as customer_id,
         ordered_at_text,
         {{ parsed.ordered_at }} as ordered_at,
         amount_text,
@@ -58,7 +71,8 @@ renamed as (
         lower(coalesce(region_text, 'unknown')) as region,
         lower(coalesce(payment_method_text, 'unknown')) as payment_method,
         -- when the raw rows were loaded (var raw_loaded_at_column): incremental validation
-        {{ to_utc_timestamp('loaded_at_text') }} as loaded_at
+        {{ to_utc_timestamp('loaded_at_text') }} as loaded_at,
+        source_file
 
     from as_text
 

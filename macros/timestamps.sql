@@ -1,0 +1,171 @@
+{#- Text to a UTC timestamp (no time zone), never dropping part of the text: a trailing UTC
+    offset (Z, +02, -05:00, +0530), a 12-hour clock (AM/PM in any case, a.m./p.m.) and a
+    trailing zone (UTC/GMT, an IANA name such as America/New_York, an abbreviation of
+    time_zone_abbreviations()) are honoured; text without a zone is local time in the
+    `source_timezone` var. Text with anything else after the time is null (quarantined as
+    unparsable_ordered_at). Never depends on the session's time zone.
+
+    Three routes, so that the common text costs one regular expression: plain ISO text
+    (`2024-05-01 22:30:00`), text ending in an offset, and the rest (zones, AM/PM, other
+    separators), taken apart by local_timestamp_parts(). -#}
+{% macro to_utc_timestamp(text_expression) %}
+    {%- set source_timezone = clv_var('source_timezone') -%}
+    {%- set plain = parse_text(text_expression, utc_timestamp_type()) -%}
+    case
+        when {{ matches_fully(text_expression, plain_timestamp_pattern()) }}
+            then {{ local_to_utc(plain, sql_literal(source_timezone)) if source_timezone != 'UTC' else plain }}
+        when {{ matches_fully(text_expression, '.*' ~ utc_offset_pattern()) }}
+            then {{ offset_text_to_utc(text_expression) }}
+        else {{ zoned_text_to_utc(text_expression, source_timezone) }}
+    end
+{%- endmacro %}
+
+{#- ISO date with an optional time, nothing after it. -#}
+{%- macro plain_timestamp_pattern() -%}
+    [0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?
+{%- endmacro -%}
+
+{#- A time followed by an offset (any digits after the sign: what does not parse is null). -#}
+{%- macro utc_offset_pattern() -%}
+    [0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? *([zZ]|[+-][0-9][0-9:]*)
+{%- endmacro -%}
+
+{#- The rest: a body of date and time without letters (a T between date and time allowed),
+    an optional AM/PM, an optional zone word. Groups: 1 body, 4 the meridiem's letter, 6 zone. -#}
+{%- macro zoned_timestamp_pattern() -%}
+    ([^A-Za-z]*([0-9][Tt][0-9][^A-Za-z]*)?)( ?([AaPp])[.]?[Mm][.]?)?( +([A-Za-z][A-Za-z0-9_/+-]*))?
+{%- endmacro -%}
+
+
+{#- Time zone abbreviations read as fixed offsets (minutes east of UTC). Only unambiguous ones:
+    CST (US Central, China, Cuba), IST (India, Ireland, Israel), BST (British Summer,
+    Bangladesh) and AST (Atlantic, Arabia) are not here, so text with them is quarantined.
+    docs/data.md shows this table; add yours here. -#}
+{% macro time_zone_abbreviations() %}
+    {{ return({
+        'UTC': 0, 'GMT': 0, 'UT': 0, 'Z': 0, 'WET': 0, 'WEST': 60, 'CET': 60, 'CEST': 120,
+        'EET': 120, 'EEST': 180, 'MSK': 180, 'EST': -300, 'EDT': -240, 'CDT': -300,
+        'MST': -420, 'MDT': -360, 'PST': -480, 'PDT': -420, 'AKST': -540, 'AKDT': -480,
+        'HST': -600, 'JST': 540, 'KST': 540, 'SGT': 480, 'HKT': 480, 'AWST': 480,
+        'ACST': 570, 'ACDT': 630, 'AEST': 600, 'AEDT': 660, 'NZST': 720, 'NZDT': 780,
+    }) }}
+{% endmacro %}
+
+
+{#- Text ending in a UTC offset to UTC. -#}
+{% macro offset_text_to_utc(text_expression) %}
+    {{- return(adapter.dispatch('offset_text_to_utc', 'clv')(text_expression)) -}}
+{% endmacro %}
+
+{% macro duckdb__offset_text_to_utc(text_expression) %}
+    timezone('UTC', try_cast({{ text_expression }} as timestamptz))
+{%- endmacro %}
+
+{% macro snowflake__offset_text_to_utc(text_expression) %}
+    cast(convert_timezone('UTC', try_cast({{ text_expression }} as timestamp_tz)) as timestamp_ntz)
+{%- endmacro %}
+
+
+{#- A local wall-clock timestamp in a zone (a SQL expression giving an IANA name) to UTC. -#}
+{% macro local_to_utc(timestamp_expression, zone_expression) %}
+    {{- return(adapter.dispatch('local_to_utc', 'clv')(timestamp_expression, zone_expression)) -}}
+{% endmacro %}
+
+{% macro duckdb__local_to_utc(timestamp_expression, zone_expression) %}
+    timezone('UTC', timezone({{ zone_expression }}, {{ timestamp_expression }}))
+{%- endmacro %}
+
+{% macro snowflake__local_to_utc(timestamp_expression, zone_expression) %}
+    convert_timezone({{ zone_expression }}, 'UTC', {{ timestamp_expression }})
+{%- endmacro %}
+
+
+{#- IANA zone names (Region/City) the engine knows: DuckDB's own list when the SQL runs (a
+    name it lacks would fail the query), else the tz database's. -#}
+{% macro iana_zone_names() %}
+    {{- return(adapter.dispatch('iana_zone_names', 'clv')()) -}}
+{% endmacro %}
+
+{% macro default__iana_zone_names() %}
+    {%- set names = [] -%}
+    {%- for name in modules.pytz.all_timezones if '/' in name and not name.startswith(('Etc/', 'SystemV/')) -%}
+        {%- do names.append(name) -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{% endmacro %}
+
+{% macro duckdb__iana_zone_names() %}
+    {%- if not execute -%}
+        {{ return(default__iana_zone_names()) }}
+    {%- endif -%}
+    {%- set known = run_query("select name from pg_timezone_names() where name like '%/%'"
+        ~ " and name not like 'Etc/%' and name not like 'SystemV/%' order by 1").columns[0].values() -%}
+    {{ return(known | list) }}
+{% endmacro %}
+
+
+{#- Text with an AM/PM or a zone word (or in another layout the engine reads) to UTC; null when
+    a part is not understood. -#}
+{% macro zoned_text_to_utc(text_expression, source_timezone) %}
+    {%- set pattern = zoned_timestamp_pattern() -%}
+    {%- set body = "trim(" ~ regexp_group(text_expression, pattern, 1) ~ ")" -%}
+    {%- set word = regexp_group(text_expression, pattern, 6) -%}
+    {#- A POSIX engine may give AM/PM to the zone group: it is the meridiem then. -#}
+    {%- set meridiem = "coalesce(upper(" ~ regexp_group(text_expression, pattern, 4) ~ "), case when upper("
+        ~ word ~ ") in ('AM', 'PM') then left(upper(" ~ word ~ "), 1) end)" -%}
+    {%- set zone = "case when upper(" ~ word ~ ") not in ('AM', 'PM') then " ~ word ~ " end" -%}
+    {%- set local = parse_text(body, utc_timestamp_type()) -%}
+    {%- set hour = "extract(hour from " ~ local ~ ")" -%}
+    {%- set clock -%}
+        case
+            when {{ meridiem }} is null then {{ local }}
+            when {{ hour }} < 1 or {{ hour }} > 12 or not {{ matches_fully(body, '.*[0-9]:[0-9]{2}.*') }} then null
+            when {{ meridiem }} = 'P' and {{ hour }} < 12 then {{ dbt.dateadd('hour', 12, local) }}
+            when {{ meridiem }} = 'A' and {{ hour }} = 12 then {{ dbt.dateadd('hour', -12, local) }}
+            else {{ local }}
+        end
+    {%- endset -%}
+    {%- set abbreviations = time_zone_abbreviations() -%}
+    case
+        -- DuckDB's special words (epoch, infinity): judged by the plausibility rules
+        when lower({{ text_expression }}) in ('epoch', 'infinity', '-infinity')
+            then {{ parse_text(text_expression, utc_timestamp_type()) }}
+        when {{ regexp_group(text_expression, pattern, 1) }} is null then null
+        when {{ zone }} is null
+            then {{ local_to_utc(clock, sql_literal(source_timezone)) if source_timezone != 'UTC' else clock }}
+        {%- for abbreviation, minutes in abbreviations.items() | sort %}
+        when upper({{ zone }}) = '{{ abbreviation }}' then {{ dbt.dateadd('minute', 0 - minutes, clock) }}
+        {%- endfor %}
+        when {{ zone }} in ({% for name in iana_zone_names() %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %})
+            then {{ local_to_utc(clock, zone) }}
+    end
+{%- endmacro %}
+
+
+{#- Whether text matches a regular expression as a whole. -#}
+{% macro matches_fully(text_expression, pattern) %}
+    {{- return(adapter.dispatch('matches_fully', 'clv')(text_expression, pattern)) -}}
+{% endmacro %}
+
+{% macro duckdb__matches_fully(text_expression, pattern) %}
+    regexp_full_match({{ text_expression }}, {{ sql_literal(pattern) }})
+{%- endmacro %}
+
+{% macro snowflake__matches_fully(text_expression, pattern) %}
+    regexp_like({{ text_expression }}, {{ sql_literal(pattern) }})
+{%- endmacro %}
+
+
+{#- A capturing group of a regular expression matched against the whole text; null when the
+    text does not match or the group is empty. -#}
+{% macro regexp_group(text_expression, pattern, group) %}
+    {{- return(adapter.dispatch('regexp_group', 'clv')(text_expression, pattern, group)) -}}
+{% endmacro %}
+
+{% macro duckdb__regexp_group(text_expression, pattern, group) %}
+    nullif(regexp_extract({{ text_expression }}, {{ sql_literal('^' ~ pattern ~ '$') }}, {{ group }}), '')
+{%- endmacro %}
+
+{% macro snowflake__regexp_group(text_expression, pattern, group) %}
+    nullif(regexp_substr({{ text_expression }}, {{ sql_literal('^' ~ pattern ~ '$') }}, 1, 1, 'e', {{ group }}), '')
+{%- endmacro %}

@@ -10,7 +10,11 @@
       per group and prediction bin (macros/backtest_metrics.sql);
     - clv_tier: top clv_tier_high_share High, bottom clv_tier_low_share Low (average ranks);
     - the recommended action from clv_actions, the RFM segment from customer_rfm, and the
-      backtest evidence of the group's published model. -#}
+      backtest evidence of the group's published model.
+    Customers without a purchase (customer_rfm.has_purchase false: zero-value, refunded or
+    credit-only orders) are valued at 0 in customer_group 'no_purchase', tier Low, with no
+    model (validation_status not_modelled), so every customer of dim_customers has a row; the
+    tiers' shares are among the customers with a purchase. -#}
 
 {%- set horizon = clv_var('horizon_days') %}
 {%- set rate = clv_var('discount_rate') %}
@@ -281,6 +285,39 @@ tiers as (
 
 ),
 
+-- Customers without a purchase: nothing to model, valued at 0.
+not_purchasing as (
+
+    select
+        customer_id,
+        'no_purchase' as customer_group,
+        cast(null as double) as p_alive,
+        0.0 as expected_purchases,
+        0.0 as expected_avg_order_value,
+        cast(null as double) as p_return_within_horizon,
+        0.0 as predicted_revenue,
+        0.0 as predicted_clv,
+        0.0 as clv_lower,
+        0.0 as clv_upper,
+        'Low' as clv_tier,
+        'none' as model_name
+
+    from customer_rfm
+    where not has_purchase
+
+),
+
+customers as (
+
+    {%- set columns = ['customer_id', 'customer_group', 'p_alive', 'expected_purchases', 'expected_avg_order_value',
+        'p_return_within_horizon', 'predicted_revenue', 'predicted_clv', 'clv_lower', 'clv_upper', 'clv_tier',
+        'model_name'] %}
+    select {{ columns | join(', ') }} from tiers
+    union all
+    select {{ columns | join(', ') }} from not_purchasing
+
+),
+
 final as (
 
     select
@@ -298,8 +335,11 @@ final as (
         customer_rfm.rfm_segment,
         customer_rfm.rfm_value_level != tiers.clv_tier as segment_mismatch,
         clv_actions.recommended_action,
-        evidence.validation_status,
-        evidence.validation_note,
+        coalesce(evidence.validation_status, 'not_modelled') as validation_status,
+        coalesce(
+            evidence.validation_note,
+            'No purchase yet (zero-value, refunded or credit-only orders): valued at 0, no model'
+        ) as validation_note,
         evidence.mae as backtest_mae,
         evidence.aggregate_revenue_error as backtest_aggregate_error,
         evidence.normalized_gini as backtest_gini,
@@ -309,7 +349,7 @@ final as (
         customer_rfm.as_of_date,
         {{ dbt.cast(horizon, dbt.type_int()) }} as horizon_days
 
-    from tiers
+    from customers as tiers
     inner join customer_rfm
         on tiers.customer_id = customer_rfm.customer_id
     left join evidence

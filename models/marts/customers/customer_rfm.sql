@@ -6,13 +6,30 @@
     arbitrarily): score = 1 + floor(5 * percent_rank), capped at 5. R ranks recent buyers high;
     F ranks repeat purchase days; M ranks total net revenue. The ranks come from counts per
     distinct value (value_percent_ranks), the same numbers as the window function without
-    sorting every customer. -#}
+    sorting every customer.
+
+    Every customer with a kept line is here, so BI counts agree with dim_customers: one whose
+    orders are all zero-value, fully refunded or credits (has_purchase false) has frequency 0,
+    scores 0 and the rfm_segments seed's segment for 0/0 ('No purchase'); no BTYD summary. The
+    ranks are among the customers with a purchase. -#}
 
 with
 
 rfm_segments as (
 
     select * from {{ ref('rfm_segments') }}
+
+),
+
+int_customers as (
+
+    select * from {{ ref('int_customers') }}
+
+),
+
+int_as_of_date as (
+
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -75,46 +92,106 @@ scored as (
 
 ),
 
+-- Customers without a purchase: no purchase days, so no summary and no ranks.
+not_purchasing as (
+
+    select
+        int_customers.customer_id,
+        int_as_of_date.as_of_date as snapshot_date,
+        cast(null as date) as first_order_date,
+        cast(null as date) as last_order_date,
+        0 as frequency,
+        {{ dbt.cast('null', dbt.type_int()) }} as recency_days,
+        {{ dbt.cast('null', dbt.type_int()) }} as t_days,
+        {{ dbt.cast('null', dbt.type_int()) }} as days_since_last_order,
+        {{ dbt.cast('null', dbt.type_int()) }} as days_to_second_purchase,
+        0 as order_count,
+        0.0 as monetary_value,
+        int_customers.total_net_revenue,
+        cast(null as double) as avg_order_value,
+        cast(null as double) as discount_share,
+        cast(null as double) as first_purchase_value,
+        int_customers.returned_amount,
+        cast(null as double) as return_share,
+        cast(null as double) as revenue_last_horizon,
+        0 as purchases_last_horizon,
+        int_customers.acquisition_channel,
+        int_customers.region,
+        0 as r_score,
+        0 as f_score,
+        0 as m_score
+
+    from int_customers
+    cross join int_as_of_date
+    where int_customers.purchase_days = 0
+
+),
+
+all_customers as (
+
+    select
+        {%- for column in ['customer_id', 'snapshot_date', 'first_order_date', 'last_order_date', 'frequency',
+            'recency_days', 't_days', 'days_since_last_order', 'days_to_second_purchase', 'order_count',
+            'monetary_value', 'total_net_revenue', 'avg_order_value', 'discount_share', 'first_purchase_value',
+            'returned_amount', 'return_share', 'revenue_last_horizon', 'purchases_last_horizon',
+            'acquisition_channel', 'region', 'r_score', 'f_score', 'm_score'] %}
+        {{ column }},
+        {%- endfor %}
+        true as has_purchase
+
+    from scored
+
+    union all
+
+    select
+        *,
+        false as has_purchase
+
+    from not_purchasing
+
+),
+
 final as (
 
     select
-        scored.customer_id,
-        scored.snapshot_date as as_of_date,
-        scored.first_order_date,
-        scored.last_order_date,
-        scored.frequency,
-        scored.recency_days,
-        scored.t_days,
-        scored.days_since_last_order,
-        scored.days_to_second_purchase,
-        scored.order_count,
-        scored.monetary_value,
-        scored.total_net_revenue,
-        scored.avg_order_value,
-        scored.discount_share,
-        scored.first_purchase_value,
-        scored.returned_amount,
-        scored.return_share,
-        scored.revenue_last_horizon,
-        scored.purchases_last_horizon,
-        scored.acquisition_channel,
-        scored.region,
-        scored.r_score,
-        scored.f_score,
-        scored.m_score,
+        all_customers.customer_id,
+        all_customers.snapshot_date as as_of_date,
+        all_customers.first_order_date,
+        all_customers.last_order_date,
+        all_customers.frequency,
+        all_customers.recency_days,
+        all_customers.t_days,
+        all_customers.days_since_last_order,
+        all_customers.days_to_second_purchase,
+        all_customers.order_count,
+        all_customers.monetary_value,
+        all_customers.total_net_revenue,
+        all_customers.avg_order_value,
+        all_customers.discount_share,
+        all_customers.first_purchase_value,
+        all_customers.returned_amount,
+        all_customers.return_share,
+        all_customers.revenue_last_horizon,
+        all_customers.purchases_last_horizon,
+        all_customers.acquisition_channel,
+        all_customers.region,
+        all_customers.r_score,
+        all_customers.f_score,
+        all_customers.m_score,
+        all_customers.has_purchase,
         {{ dbt.concat([
-            dbt.cast("scored.r_score", api.Column.translate_type("string")),
-            dbt.cast("scored.f_score", api.Column.translate_type("string")),
-            dbt.cast("scored.m_score", api.Column.translate_type("string")),
+            dbt.cast("all_customers.r_score", api.Column.translate_type("string")),
+            dbt.cast("all_customers.f_score", api.Column.translate_type("string")),
+            dbt.cast("all_customers.m_score", api.Column.translate_type("string")),
         ]) }} as rfm_cell,
         rfm_segments.rfm_segment,
         rfm_segments.value_level as rfm_value_level
 
-    from scored
+    from all_customers
     left join rfm_segments
         on
-            scored.r_score = rfm_segments.r_score
-            and scored.f_score = rfm_segments.f_score
+            all_customers.r_score = rfm_segments.r_score
+            and all_customers.f_score = rfm_segments.f_score
 
 )
 

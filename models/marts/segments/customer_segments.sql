@@ -2,7 +2,10 @@
     fitted on the seeded sample), in the standardised feature space the centroids live in:
     z = ((log1p(x) if log-transformed else x) - mean) / std per used feature, Euclidean
     distance, lowest segment_id on a tie (as K-Means' predict). With one segment the distance
-    is 0. The segment's action comes from the segment_actions seed, here in the lineage. -#}
+    is 0. The segment's action comes from the segment_actions seed, here in the lineage.
+    A customer without a purchase (customer_rfm.has_purchase false) is in no K-Means segment:
+    segment_id 0, its RFM segment's name ('No purchase', from the rfm_segments seed) and that
+    name's action; no distance. -#}
 
 {%- set features = clv_var('segmentation_features') %}
 
@@ -77,6 +80,7 @@ distances as (
 
     from customer_rfm
     cross join segments
+    where customer_rfm.has_purchase
 
 ),
 
@@ -94,8 +98,8 @@ final as (
 
     select
         customer_rfm.customer_id,
-        cast(nearest.segment_id as {{ dbt.type_int() }}) as segment_id,
-        nearest.segment_name,
+        cast(coalesce(nearest.segment_id, 0) as {{ dbt.type_int() }}) as segment_id,
+        coalesce(nearest.segment_name, customer_rfm.rfm_segment) as segment_name,
         segment_actions.recommended_action,
         customer_rfm.recency_days,
         customer_rfm.days_since_last_order,
@@ -103,18 +107,19 @@ final as (
         customer_rfm.total_net_revenue as monetary,
         customer_rfm.avg_order_value,
         customer_rfm.discount_share,
-        cast(case when nearest.k > 1 then nearest.distance else 0 end as double) as distance_to_centroid,
+        cast(case when nearest.k > 1 then nearest.distance when nearest.k = 1 then 0 end as double)
+            as distance_to_centroid,
         customer_rfm.as_of_date,
         nearest.model_version,
         {{ run_started_at_utc() }} as scored_at
 
     from customer_rfm
-    inner join nearest
+    left join nearest
         on
             customer_rfm.customer_id = nearest.customer_id
             and nearest.distance_rank = 1
     left join segment_actions
-        on nearest.segment_base_name = segment_actions.segment_name
+        on coalesce(nearest.segment_base_name, customer_rfm.rfm_segment) = segment_actions.segment_name
 
 )
 

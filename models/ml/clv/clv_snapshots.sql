@@ -38,6 +38,8 @@ scoring as (
 
     from customer_rfm
     cross join int_as_of_date
+    -- the CLV models fit and score customers with a purchase; clv_predictions values the rest
+    where customer_rfm.has_purchase
 
 ),
 

@@ -10,6 +10,8 @@ with
 customers as (
 
     select * from {{ ref('customer_rfm') }}
+    -- K-Means is fitted on customers with a purchase; customer_segments names the rest
+    where has_purchase
 
 ),
 

@@ -17,7 +17,9 @@
 {#- With raw_loaded_at_column, incremental: each run validates only the orders touched since
     the last one and replaces them (macros/incremental.sql, validation_plan). Permanent and
     clustered by order_date on Snowflake then: it keeps state across runs. -#}
-{%- set settings = {'materialized': 'table'} -%}
+{#- When nothing is kept, the build stops here with what to fix (stop_if_nothing_kept). -#}
+{%- set settings = {'materialized': 'table',
+    'post_hook': [{'sql': '{{ stop_if_nothing_kept() }}', 'transaction': false}]} -%}
 {%- if clv_var('raw_loaded_at_column') is not none -%}
     {%- do settings.update({'materialized': 'incremental', 'incremental_strategy': 'delete+insert',
         'unique_key': 'order_id', 'on_schema_change': 'fail', 'cluster_by': ['order_date'], 'transient': false,
@@ -122,6 +124,7 @@ lines as {{ recomputed_cte() }} (
         order_lines.payment_method,
         order_lines.loaded_at,
         order_lines.source_file,
+        order_lines.is_ragged_line,
         order_lines.is_superseded,
         true as is_special_order
 
@@ -141,6 +144,7 @@ checked as {{ recomputed_cte() }} (
         order_statuses.status,
         order_statuses.earns_revenue,
         case
+            when lines.is_ragged_line then 'ragged_line'
             when lines.order_id is null then 'missing_order_id'
             when lines.customer_id is null then 'missing_customer_id'
             when lines.is_superseded then 'superseded_export'

@@ -5,6 +5,7 @@
     characters, and a placeholder ("NULL", "n/a", ...) is a missing id. -#}
 {%- set available = source_columns(source('shop', 'orders')) -%}
 {%- set naive_files = naive_timestamp_files('ordered_at') -%}
+{%- set extra_columns = unnamed_columns(available) -%}
 {%- set loaded_at_column = (clv_var('raw_loaded_at_column') or '') | lower -%}
 {%- set parsed = order_line_parsed_values() -%}
 
@@ -43,7 +44,13 @@ as_text as (
         {{ text_column_or_null('payment_method', available) }} as payment_method_text,
         {{ text_column_or_null(loaded_at_column, available) }} as loaded_at_text,
         -- the file a row comes from (DuckDB; the latest export of an order wins)
-        {{ text_column_or_null(source_file_column(), available) }} as source_file
+        {{ text_column_or_null(source_file_column(), available) }} as source_file,
+        -- a CSV row with more fields than the header (an unquoted delimiter in a value)
+        {% if extra_columns -%}
+        coalesce({{ extra_columns | join(', ') }}) is not null
+        {%- else -%}
+        false
+        {%- endif %} as is_ragged_line
 
     from source
 
@@ -72,7 +79,8 @@ renamed as (
         lower(coalesce(payment_method_text, 'unknown')) as payment_method,
         -- when the raw rows were loaded (var raw_loaded_at_column): incremental validation
         {{ to_utc_timestamp('loaded_at_text') }} as loaded_at,
-        source_file
+        source_file,
+        is_ragged_line
 
     from as_text
 

@@ -8,7 +8,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 CUSTOMERS ?= 20000
-DEMO_DATA := data/raw/orders.csv
+DEMO_DATA := data/raw/truth.json
 CDNOW_DATA := data/cdnow/orders.csv
 SIZES ?= 100000 1000000 10000000 30000000
 REPEATS ?= 2

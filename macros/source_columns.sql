@@ -183,14 +183,3 @@
         else {{ text_expression }}
     end
 {%- endmacro %}
-
-
-{#- Columns DuckDB's CSV reader adds (column5, ...) for the fields of rows longer than the
-    header (read with null_padding): a row with a value there is ragged. -#}
-{% macro unnamed_columns(available_columns) %}
-    {%- set unnamed = [] -%}
-    {%- for column in available_columns if modules.re.fullmatch('column[0-9]+', column) -%}
-        {%- do unnamed.append(column) -%}
-    {%- endfor -%}
-    {{ return(unnamed) }}
-{% endmacro %}

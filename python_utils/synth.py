@@ -13,6 +13,14 @@ cancelled in assorted spellings, statuses are spelled several ways, the file can
 (``seasonality``): the BG/NBD process runs in an operational clock that a seasonal calendar
 stretches, so it stays exact there while calendar time gets the peak.
 
+Real exports also repeat themselves and disagree on form, and the generator writes that too,
+without changing what the data means: an earlier export (``reexport_days``) repeats the last
+days' orders with the statuses they had then (a refund not yet issued), so the file set is a
+glob whose latest file wins; a second shop's order numbers restart, so some order ids are shared
+by two customers (``shared_order_id_share``); some times are written on a 12-hour clock
+(``twelve_hour_share``); missing ids are spelled as exports spell them ("NULL", "n/a", a lone
+zero-width space).
+
 Dirty rows are *added* on top of the clean order lines (never by corrupting clean ones), so the
 clean data still follows the stated process and every dirty row is counted by kind. Each dirty
 kind is a reason of ``seeds/reject_reasons.csv`` (tested), except ``zero_amount`` (valid).
@@ -21,6 +29,7 @@ kind is a reason of ``seeds/reject_reasons.csv`` (tested), except ``zero_amount`
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -65,7 +74,9 @@ REVERSED_SPELLINGS = np.array(["returned", "Return", "refunded", "canceled", "ca
 CREDIT_SPELLINGS = np.array(["completed", "refunded", "returned"])
 # Text columns of the output (numbers written as text, so dirty rows can hold any text).
 TEXT_NUMBER_COLUMNS = ("line_number", "amount", "discount_amount", "quantity")
-DIRTY_KINDS = (
+# Kinds of dirty rows drawn as a share of the clean lines (DirtyShares), then the rows of the
+# earlier export, which repeat clean orders.
+ROW_KINDS = (
     "missing_order_id",
     "missing_customer_id",
     "unparsable_ordered_at",
@@ -81,7 +92,10 @@ DIRTY_KINDS = (
     "unknown_status",
     "duplicate_line",
     "zero_amount",
+    "unreadable_line",
 )
+DIRTY_KINDS = (*ROW_KINDS, "superseded_export")
+TWELVE_HOUR_FORMAT = "%Y-%m-%d %I:%M:%S %p"
 
 
 @dataclass(frozen=True)
@@ -116,6 +130,7 @@ class DirtyShares:
     unknown_status: float = 0.001
     duplicate_line: float = 0.006
     zero_amount: float = 0.003
+    unreadable_line: float = 0.0005
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,11 @@ class ShopConfig:
     credit_share: float = 0.04  # orders refunded later by a negative credit line
     line_numbers: bool = True  # False: the file has no line_number column
     seasonality: float = 0.0  # December peak: purchase intensity up to 1 + this around Dec 11
+    # An earlier export, dated a week before the last day, repeats the orders of its last
+    # reexport_days with the statuses they had then (0: one file).
+    reexport_days: int = 14
+    shared_order_id_share: float = 0.002  # orders whose id another customer's order also has
+    twelve_hour_share: float = 0.05  # lines whose time is written on a 12-hour clock (AM/PM)
     params: TrueParams = field(default_factory=TrueParams)
     dirty: DirtyShares = field(default_factory=DirtyShares)
 
@@ -286,8 +306,9 @@ def _dirty_rows(
     """Extra rows, each broken in exactly one way, labelled by ``dirty_kind`` (text columns)."""
     # Each kind: column -> what to write (a value, or a list cycled over the rows).
     breaks = {
-        "missing_order_id": {"order_id": [None, "  "]},
-        "missing_customer_id": {"customer_id": [None, "  "]},
+        # missing ids as exports spell them: empty, blank, a placeholder, a lone zero-width space
+        "missing_order_id": {"order_id": [None, "  ", "NULL", "n/a"]},
+        "missing_customer_id": {"customer_id": [None, "  ", "None", "NULL", "\u200b"]},
         "unparsable_ordered_at": {"ordered_at": ["not a date", "2024-13-45"]},
         "implausible_ordered_at": {"ordered_at": ["1900-01-01 00:00:00", "epoch"]},
         "future_ordered_at": {"ordered_at": "2099-01-01 00:00:00"},
@@ -299,10 +320,12 @@ def _dirty_rows(
         "invalid_quantity": {"quantity": ["two", "1.5"]},
         "invalid_line_number": {"line_number": ["1.5", "0"]},
         "unknown_status": {"status": ["lost in transit"]},
+        # a thousands separator left unquoted: one field more than the header (CSV only)
+        "unreadable_line": {"amount": ["1,234.50"]},
     }
     parts = []
     next_order = len(clean) * 10  # order ids far beyond the clean ones
-    for kind in DIRTY_KINDS:
+    for kind in ROW_KINDS:
         count = int(round(getattr(shares, kind) * len(clean)))
         if kind == "invalid_line_number" and not line_numbers:
             count = 0  # the file has no line_number column to break
@@ -340,23 +363,66 @@ def _as_text(lines: pd.DataFrame) -> pd.DataFrame:
     return text
 
 
+def _share_order_ids(rng: np.random.Generator, lines: pd.DataFrame, share: float) -> None:
+    """A second shop's order numbers restart: a share of orders take the id of another
+    customer's order (in place). Orders stay apart by (order_id, customer_id)."""
+    orders = lines.drop_duplicates("order_id")[["order_id", "customer_id"]].to_numpy()
+    count = int(round(share * len(orders)))
+    if count == 0:
+        return
+    chosen = rng.choice(len(orders), count, replace=False)
+    donors = rng.choice(len(orders), count, replace=False)
+    other_customer = orders[donors, 1] != orders[chosen, 1]
+    renamed = dict(zip(orders[chosen, 0][other_customer], orders[donors, 0][other_customer]))
+    lines["order_id"] = lines["order_id"].replace(renamed)
+
+
+def _twelve_hour_times(rng: np.random.Generator, clean: pd.DataFrame, share: float) -> None:
+    """A share of lines with their time on a 12-hour clock, '2024-05-01 10:00:00 PM' (in place)."""
+    picked = rng.random(len(clean)) < share
+    times = pd.to_datetime(clean.loc[picked, "ordered_at"], format="%Y-%m-%d %H:%M:%S")
+    clean.loc[picked, "ordered_at"] = times.dt.strftime(TWELVE_HOUR_FORMAT)
+
+
+def _earlier_export(numeric: pd.DataFrame, clean: pd.DataFrame, config: ShopConfig) -> tuple[pd.DataFrame, str, str]:
+    """The lines an export a week before the last day held for its last reexport_days, with
+    the statuses they had then: an order returned or cancelled later was still completed.
+    Returns (rows, earlier export date, last export date)."""
+    last = np.datetime64(config.start_date, "D") + config.days - 1
+    earlier = last - 7
+    ordered = pd.to_datetime(numeric["ordered_at"].to_numpy()).to_numpy().astype("datetime64[D]")
+    held = (ordered > earlier - config.reexport_days) & (ordered <= earlier)
+    rows = clean[held].copy()
+    reversed_later = numeric.loc[held, "status"].isin(REVERSED_SPELLINGS).to_numpy()
+    rows.loc[reversed_later, "status"] = "completed"
+    return rows, str(earlier), str(last)
+
+
 def generate_shop(config: ShopConfig) -> tuple[pd.DataFrame, dict]:
-    """Order lines (clean and dirty, shuffled) and a truth dict describing them."""
+    """Order lines (clean and dirty, shuffled) and a truth dict describing them. With
+    reexport_days, the column export_date says which export file a line is in."""
     rng = np.random.default_rng(config.seed)
+    # the shapes of real exports draw from their own stream, so the purchase process and the
+    # dirty rows are the same draws with or without them
+    shapes = np.random.default_rng([config.seed, 1])
     numeric = _order_lines(rng, config)
+    _share_order_ids(shapes, numeric, config.shared_order_id_share)
     clean = _as_text(numeric)
+    _twelve_hour_times(shapes, clean, config.twelve_hour_share)
     dirty = _dirty_rows(rng, clean, config.dirty, config.id_prefix, config.line_numbers)
-    lines = pd.concat([clean.assign(dirty_kind=None), dirty], ignore_index=True)
+    parts = [clean.assign(dirty_kind=None), dirty]
+    if config.reexport_days:
+        earlier_rows, earlier, last = _earlier_export(numeric, clean, config)
+        parts = [part.assign(export_date=last) for part in parts]
+        parts.append(earlier_rows.assign(dirty_kind="superseded_export", export_date=earlier))
+    lines = pd.concat(parts, ignore_index=True)
     lines = lines.iloc[rng.permutation(len(lines))].reset_index(drop=True)
     # A purchase is an order netting to more than 0 (reversed statuses earn nothing).
     earning = numeric["status"].isin(COMPLETED_SPELLINGS) & (numeric["amount"] > 0)
-    order_net = (
-        (numeric["amount"] - numeric["discount_amount"])
-        .where(earning, 0.0)
-        .groupby(numeric["order_id"])
-        .sum()
-    )
-    purchases = numeric[numeric["order_id"].isin(order_net.index[order_net > 0])]
+    order_key = [numeric["order_id"], numeric["customer_id"]]
+    order_net = (numeric["amount"] - numeric["discount_amount"]).where(earning, 0.0).groupby(order_key).sum()
+    purchase_orders = order_net[order_net > 0]
+    kinds = lines["dirty_kind"]
     truth = {
         "config": {k: v for k, v in asdict(config).items() if k not in ("params", "dirty")},
         "true_params": asdict(config.params),
@@ -364,31 +430,58 @@ def generate_shop(config: ShopConfig) -> tuple[pd.DataFrame, dict]:
         "money_unit": "USD",
         "clean_lines": int(len(clean)),
         "credit_lines": int((numeric["amount"] < 0).sum()),
-        "dirty_lines": {kind: int((dirty["dirty_kind"] == kind).sum()) for kind in DIRTY_KINDS},
+        "dirty_lines": {kind: int((kinds == kind).sum()) for kind in DIRTY_KINDS},
         "raw_lines": int(len(lines)),
-        "purchase_orders": int(purchases["order_id"].nunique()),
-        "customers_with_orders": int(purchases["customer_id"].nunique()),
+        "purchase_orders": int(len(purchase_orders)),
+        "customers_with_orders": int(purchase_orders.index.get_level_values(1).nunique()),
         "customers_with_lines": int(numeric["customer_id"].nunique()),
     }
     return lines, truth
 
 
-def _write_lines(lines: pd.DataFrame, path: Path, fmt: str, line_numbers: bool = True) -> None:
+def _write_lines(lines: pd.DataFrame, path: Path, fmt: str, line_numbers: bool = True) -> int:
+    """Write the lines to path, in their order; returns how many were written. Ragged rows (one
+    field more than the header: a value with the delimiter, unquoted) exist only in CSV, where
+    they stand among the others; Parquet leaves them out."""
     columns = [c for c in OUTPUT_COLUMNS if line_numbers or c != "line_number"]
-    table = pa.Table.from_pandas(lines[columns], preserve_index=False)
-    if fmt == "csv":
-        pa_csv.write_csv(table, path)
-    elif fmt == "parquet":
-        pq.write_table(table, path)
-    else:
+    ragged = lines["dirty_kind"].eq("unreadable_line").to_numpy() if "dirty_kind" in lines else np.zeros(len(lines), bool)
+    if fmt == "parquet":
+        pq.write_table(pa.Table.from_pandas(lines.loc[~ragged, columns], preserve_index=False), path)
+        return int((~ragged).sum())
+    if fmt != "csv":
         raise ValueError(f"unknown format {fmt!r}: use csv or parquet")
+    if not ragged.any():
+        pa_csv.write_csv(pa.Table.from_pandas(lines[columns], preserve_index=False), path)
+        return len(lines)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row, is_ragged in zip(lines[columns].itertuples(index=False), ragged):
+            values = ["" if value is None or value != value else str(value) for value in row]
+            if is_ragged:
+                handle.write(",".join(values) + "\n")
+            else:
+                writer.writerow(values)
+    return len(lines)
 
 
 def write_shop(lines: pd.DataFrame, truth: dict, out_dir: Path, fmt: str = "csv") -> Path:
-    """Write ``orders.<fmt>`` and ``truth.json`` into out_dir; return the data file's path."""
+    """Write the lines and ``truth.json`` into out_dir; return the data's path: ``orders.<fmt>``,
+    or with several exports (column export_date) one file each, ``orders_<date>.<fmt>``, and
+    the glob ``orders_*.<fmt>`` that reads them all."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"orders.{fmt}"
-    _write_lines(lines, path, fmt, truth["config"].get("line_numbers", True))
+    line_numbers = truth["config"].get("line_numbers", True)
+    if "export_date" in lines:
+        written = sum(
+            _write_lines(part, out_dir / f"orders_{date}.{fmt}", fmt, line_numbers)
+            for date, part in lines.groupby("export_date")
+        )
+        path = out_dir / f"orders_*.{fmt}"
+    else:
+        path = out_dir / f"orders.{fmt}"
+        written = _write_lines(lines, path, fmt, line_numbers)
+    if written != truth["raw_lines"]:  # Parquet holds no ragged rows
+        truth = {**truth, "raw_lines": written, "dirty_lines": {**truth["dirty_lines"], "unreadable_line": 0}}
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return path
 
@@ -403,9 +496,12 @@ def write_chunked_shop(config: ShopConfig, out_dir: Path, chunk_customers: int, 
     chunks = -(-config.customers // chunk_customers)
     for chunk in range(chunks):
         size = min(chunk_customers, config.customers - chunk * chunk_customers)
-        part = replace(config, customers=size, seed=config.seed + chunk, id_prefix=f"{chunk}-")
+        # one export per chunk: the scale benchmark reads one file per chunk
+        part = replace(config, customers=size, seed=config.seed + chunk, id_prefix=f"{chunk}-", reexport_days=0)
         lines, truth = generate_shop(part)
-        _write_lines(lines, out_dir / f"orders-{chunk:03d}.{fmt}", fmt, config.line_numbers)
+        written = _write_lines(lines, out_dir / f"orders-{chunk:03d}.{fmt}", fmt, config.line_numbers)
+        truth["dirty_lines"]["unreadable_line"] -= truth["raw_lines"] - written
+        truth["raw_lines"] = written
         for key in ("clean_lines", "credit_lines", "raw_lines", "customers_with_orders"):
             total[key] = total.get(key, 0) + truth[key]
         total.setdefault("dirty_lines", {})

@@ -124,7 +124,8 @@ lines as {{ recomputed_cte() }} (
         order_lines.payment_method,
         order_lines.loaded_at,
         order_lines.source_file,
-        order_lines.is_ragged_line,
+        order_lines.is_unreadable_line,
+        order_lines.raw_line,
         order_lines.is_superseded,
         true as is_special_order
 
@@ -144,7 +145,7 @@ checked as {{ recomputed_cte() }} (
         order_statuses.status,
         order_statuses.earns_revenue,
         case
-            when lines.is_ragged_line then 'ragged_line'
+            when lines.is_unreadable_line then 'unreadable_line'
             when lines.order_id is null then 'missing_order_id'
             when lines.customer_id is null then 'missing_customer_id'
             when lines.is_superseded then 'superseded_export'
@@ -328,6 +329,7 @@ flagged as (
         final_reason as reject_reason,
         loaded_at,
         source_file,
+        raw_line,
         {{ run_started_at_utc() }} as validated_at,
         rules.validation_rules
 

@@ -50,7 +50,7 @@ identified as {{ recomputed_cte() }} (
         end as customer_id,
         {%- for column in ['ordered_at_text', 'ordered_at', 'amount_text', 'amount', 'currency',
             'discount_amount_text', 'discount_amount', 'quantity_text', 'quantity', 'product_id', 'status_text',
-            'channel', 'region', 'payment_method', 'loaded_at', 'source_file', 'is_ragged_line'] %}
+            'channel', 'region', 'payment_method', 'loaded_at', 'source_file', 'is_unreadable_line', 'raw_line'] %}
         staged.{{ column }}{{ "," if not loop.last }}
         {%- endfor %}
 

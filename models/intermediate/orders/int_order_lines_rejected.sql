@@ -34,6 +34,7 @@ rejected as (
         flagged.line_number_text,
         flagged.status_text,
         flagged.source_file,
+        flagged.raw_line,
         as_of.as_of_date
 
     from flagged

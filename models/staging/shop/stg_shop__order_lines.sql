@@ -5,7 +5,6 @@
     characters, and a placeholder ("NULL", "n/a", ...) is a missing id. -#}
 {%- set available = source_columns(source('shop', 'orders')) -%}
 {%- set naive_files = naive_timestamp_files('ordered_at') -%}
-{%- set extra_columns = unnamed_columns(available) -%}
 {%- set loaded_at_column = (clv_var('raw_loaded_at_column') or '') | lower -%}
 {%- set parsed = order_line_parsed_values() -%}
 
@@ -16,6 +15,14 @@ source as (
     select * from {{ source('shop', 'orders') }}
 
 ),
+{%- if target.type == 'duckdb' %}
+
+unreadable as (
+
+    select * from {{ source('shop', 'orders_unreadable') }}
+
+),
+{%- endif %}
 
 as_text as (
 
@@ -45,14 +52,28 @@ as_text as (
         {{ text_column_or_null(loaded_at_column, available) }} as loaded_at_text,
         -- the file a row comes from (DuckDB; the latest export of an order wins)
         {{ text_column_or_null(source_file_column(), available) }} as source_file,
-        -- a CSV row with more fields than the header (an unquoted delimiter in a value)
-        {% if extra_columns -%}
-        coalesce({{ extra_columns | join(', ') }}) is not null
-        {%- else -%}
-        false
-        {%- endif %} as is_ragged_line
+        false as is_unreadable_line,
+        cast(null as {{ dbt.type_string() }}) as raw_line
 
     from source
+
+    {%- if target.type == 'duckdb' %}
+
+    union all
+
+    -- CSV lines the reader could not place: each a row of its own, quarantined in validation
+    select
+        {%- for column in ['order_id', 'line_number_text', 'customer_id', 'ordered_at_text', 'amount_text', 'currency_text',
+            'discount_amount_text', 'quantity_text', 'product_id', 'status_text', 'channel_text', 'region_text',
+            'payment_method_text', 'loaded_at_text'] %}
+        cast(null as {{ dbt.type_string() }}) as {{ column }},
+        {%- endfor %}
+        source_file,
+        true as is_unreadable_line,
+        raw_line
+
+    from unreadable
+    {%- endif %}
 
 ),
 
@@ -80,7 +101,8 @@ renamed as (
         -- when the raw rows were loaded (var raw_loaded_at_column): incremental validation
         {{ to_utc_timestamp('loaded_at_text') }} as loaded_at,
         source_file,
-        is_ragged_line
+        is_unreadable_line,
+        raw_line
 
     from as_text
 

@@ -366,7 +366,8 @@ def _as_text(lines: pd.DataFrame) -> pd.DataFrame:
 def _share_order_ids(rng: np.random.Generator, lines: pd.DataFrame, share: float) -> None:
     """A second shop's order numbers restart: a share of orders take the id of another
     customer's order (in place). Orders stay apart by (order_id, customer_id)."""
-    orders = lines.drop_duplicates("order_id")[["order_id", "customer_id"]].to_numpy()
+    purchases = lines[lines["amount"] >= 0]  # credit notes keep their own ids
+    orders = purchases.drop_duplicates("order_id")[["order_id", "customer_id"]].to_numpy()
     count = int(round(share * len(orders)))
     if count == 0:
         return
@@ -384,7 +385,9 @@ def _twelve_hour_times(rng: np.random.Generator, clean: pd.DataFrame, share: flo
     clean.loc[picked, "ordered_at"] = times.dt.strftime(TWELVE_HOUR_FORMAT)
 
 
-def _earlier_export(numeric: pd.DataFrame, clean: pd.DataFrame, config: ShopConfig) -> tuple[pd.DataFrame, str, str]:
+def _earlier_export(
+    numeric: pd.DataFrame, clean: pd.DataFrame, config: ShopConfig
+) -> tuple[pd.DataFrame, str, str]:
     """The lines an export a week before the last day held for its last reexport_days, with
     the statuses they had then: an order returned or cancelled later was still completed.
     Returns (rows, earlier export date, last export date)."""
@@ -444,7 +447,11 @@ def _write_lines(lines: pd.DataFrame, path: Path, fmt: str, line_numbers: bool =
     field more than the header: a value with the delimiter, unquoted) exist only in CSV, where
     they stand among the others; Parquet leaves them out."""
     columns = [c for c in OUTPUT_COLUMNS if line_numbers or c != "line_number"]
-    ragged = lines["dirty_kind"].eq("unreadable_line").to_numpy() if "dirty_kind" in lines else np.zeros(len(lines), bool)
+    ragged = (
+        lines["dirty_kind"].eq("unreadable_line").to_numpy()
+        if "dirty_kind" in lines
+        else np.zeros(len(lines), bool)
+    )
     if fmt == "parquet":
         pq.write_table(pa.Table.from_pandas(lines.loc[~ragged, columns], preserve_index=False), path)
         return int((~ragged).sum())
@@ -497,7 +504,9 @@ def write_chunked_shop(config: ShopConfig, out_dir: Path, chunk_customers: int, 
     for chunk in range(chunks):
         size = min(chunk_customers, config.customers - chunk * chunk_customers)
         # one export per chunk: the scale benchmark reads one file per chunk
-        part = replace(config, customers=size, seed=config.seed + chunk, id_prefix=f"{chunk}-", reexport_days=0)
+        part = replace(
+            config, customers=size, seed=config.seed + chunk, id_prefix=f"{chunk}-", reexport_days=0
+        )
         lines, truth = generate_shop(part)
         written = _write_lines(lines, out_dir / f"orders-{chunk:03d}.{fmt}", fmt, config.line_numbers)
         truth["dirty_lines"]["unreadable_line"] -= truth["raw_lines"] - written

@@ -11,7 +11,7 @@ def purchase_calendar(lines: pd.DataFrame) -> pd.DataFrame:
     """int_purchase_calendar, computed in pandas from clean generated lines."""
     clean = lines[lines["dirty_kind"].isna()]
     clean = clean[pd.to_numeric(clean["amount"]) > 0]
-    days = clean.assign(order_date=pd.to_datetime(clean["ordered_at"]).dt.normalize())[
+    days = clean.assign(order_date=pd.to_datetime(clean["ordered_at"], format="mixed").dt.normalize())[
         ["customer_id", "order_date"]
     ]
     days = days.drop_duplicates()

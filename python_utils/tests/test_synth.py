@@ -7,6 +7,9 @@ import pytest
 
 from python_utils.synth import (
     DIRTY_KINDS,
+    REVERSED_SPELLINGS,
+    ROW_KINDS,
+    TWELVE_HOUR_FORMAT,
     DirtyShares,
     ShopConfig,
     TrueParams,
@@ -53,23 +56,46 @@ def test_statuses_the_generator_writes_are_in_the_status_seed(shop):
 def test_dirty_row_shares_are_as_configured(shop):
     lines, truth = shop
     clean = truth["clean_lines"]
-    for kind in DIRTY_KINDS:
+    for kind in ROW_KINDS:
         assert truth["dirty_lines"][kind] == round(getattr(DirtyShares(), kind) * clean)
     # ...and they are really in the data, detectable the way the dbt models detect them.
-    customer = lines["customer_id"].fillna("").str.strip()
-    assert (customer == "").sum() == truth["dirty_lines"]["missing_customer_id"]
+    placeholders = {"", "null", "none", "n/a"}
+    customer = lines["customer_id"].fillna("").str.replace("\u200b", "").str.strip().str.lower()
+    assert customer.isin(placeholders).sum() == truth["dirty_lines"]["missing_customer_id"]
     assert (lines["currency"] == "XTS").sum() == truth["dirty_lines"]["unknown_currency"]
     assert lines["ordered_at"].str.startswith("2099").sum() == truth["dirty_lines"]["future_ordered_at"]
-    parsed = pd.to_datetime(lines["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S")
+    parsed = pd.to_datetime(lines["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S").fillna(
+        pd.to_datetime(lines["ordered_at"], errors="coerce", format=TWELVE_HOUR_FORMAT)
+    )
     assert (
         parsed.isna().sum()
         == truth["dirty_lines"]["unparsable_ordered_at"] + (lines["ordered_at"] == "epoch").sum()
     )
-    has_order = lines["order_id"].fillna("").str.strip() != ""
+    has_order = ~lines["order_id"].fillna("").str.strip().str.lower().isin(placeholders)
     assert (~has_order).sum() == truth["dirty_lines"]["missing_order_id"]
-    duplicates = lines[has_order].duplicated(["order_id", "line_number"]).sum()
+    latest = lines["export_date"] == lines["export_date"].max()
+    duplicates = lines[has_order & latest].duplicated(["order_id", "customer_id", "line_number"]).sum()
     assert duplicates == truth["dirty_lines"]["duplicate_line"]
+    assert (lines["amount"] == "1,234.50").sum() == truth["dirty_lines"]["unreadable_line"]
     assert len(lines) == clean + sum(truth["dirty_lines"].values())
+
+
+def test_real_export_shapes_keep_the_clean_data_meaning(shop):
+    """The earlier export repeats orders with their old statuses, order ids are shared by two
+    customers, some times are on a 12-hour clock: none of it changes what the clean lines say."""
+    lines, truth = shop
+    earlier = lines[lines["export_date"] < lines["export_date"].max()]
+    assert len(earlier) == truth["dirty_lines"]["superseded_export"] > 0
+    assert (earlier["dirty_kind"] == "superseded_export").all()
+    clean = lines[lines["dirty_kind"].isna()]
+    later_status = clean.set_index(["order_id", "customer_id", "line_number"])["status"]
+    old_status = earlier.set_index(["order_id", "customer_id", "line_number"])["status"]
+    changed = later_status.reindex(old_status.index) != old_status
+    assert changed.any() and later_status.reindex(old_status[changed].index).isin(REVERSED_SPELLINGS).all()
+    owners = clean.groupby("order_id")["customer_id"].nunique()
+    assert (owners > 1).sum() > 0
+    twelve_hour = clean["ordered_at"].str.endswith(("AM", "PM"))
+    assert 0.03 < twelve_hour.mean() < 0.07
 
 
 def test_returns_arrive_as_negative_credit_lines_after_their_order(shop):
@@ -79,15 +105,16 @@ def test_returns_arrive_as_negative_credit_lines_after_their_order(shop):
     assert len(credits) == truth["credit_lines"] > 0
     assert credits["order_id"].str.startswith("R").all()
     originals = lines[lines["dirty_kind"].isna()].set_index("order_id")["ordered_at"]
-    original_at = pd.to_datetime(
-        originals.groupby(level=0).min().reindex("O" + credits["order_id"].str[1:]).to_numpy()
-    )
-    assert (pd.to_datetime(credits["ordered_at"]).to_numpy() > original_at).all()
+    originals = pd.to_datetime(originals, format="mixed")
+    original_at = originals.groupby(level=0).min().reindex("O" + credits["order_id"].str[1:]).to_numpy()
+    assert (pd.to_datetime(credits["ordered_at"], format="mixed").to_numpy() > original_at).all()
 
 
 def test_zero_shares_give_clean_data():
-    none = DirtyShares(**{kind: 0.0 for kind in DIRTY_KINDS})
-    lines, truth = generate_shop(ShopConfig(customers=500, seed=1, dirty=none, credit_share=0.0))
+    none = DirtyShares(**{kind: 0.0 for kind in ROW_KINDS})
+    lines, truth = generate_shop(
+        ShopConfig(customers=500, seed=1, dirty=none, credit_share=0.0, reexport_days=0)
+    )
     assert len(lines) == truth["clean_lines"]
     assert (pd.to_numeric(lines["amount"]) > 0).all()
 
@@ -97,7 +124,12 @@ def test_seasonality_puts_a_december_peak_in_calendar_time():
     peaked, _ = generate_shop(ShopConfig(customers=4_000, seed=3, seasonality=2.0))
 
     def december_share(lines):
-        month = pd.to_datetime(lines["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S").dt.month
+        clean = lines.loc[lines["dirty_kind"].isna(), "ordered_at"]
+        month = (
+            pd.to_datetime(clean, errors="coerce", format="%Y-%m-%d %H:%M:%S")
+            .fillna(pd.to_datetime(clean, errors="coerce", format=TWELVE_HOUR_FORMAT))
+            .dt.month
+        )
         return (month == 12).mean()
 
     assert december_share(flat) == pytest.approx(1 / 12, abs=0.02)

@@ -97,7 +97,7 @@
         {{ return(plan) }}
     {%- endif -%}
     {%- set after = held[0] | string -%}
-    {%- set staged = ref('stg_shop__order_lines') -%}
+    {%- set staged = ref('int_order_lines_identified') -%}
     {%- set raw = run_query(
         "select max(loaded_at), count(case when not coalesce(loaded_at > " ~ timestamp_literal(after) ~ ", false) then 1 end)"
         ~ " from " ~ staged).rows[0] -%}
@@ -122,7 +122,7 @@
     {%- set new_rows = "loaded_at > " ~ timestamp_literal(plan.after) ~ " and " ~ up_to -%}
     {%- set touched = new_rows ~ (" or ordered_at > " ~ timestamp_literal(plan.future_after) if plan.future_after else "") -%}
     {{- return("(" ~ new_rows ~ ") or ((" ~ up_to ~ " or loaded_at is null) and order_id in (select order_id from "
-        ~ ref('stg_shop__order_lines') ~ " where " ~ touched ~ "))") -}}
+        ~ ref('int_order_lines_identified') ~ " where " ~ touched ~ "))") -}}
 {% endmacro %}
 
 

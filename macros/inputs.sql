@@ -129,10 +129,13 @@
         {%- endif -%}
 
     {%- elif name == 'orders_encoding' -%}
-        {%- if (value | string | lower) not in ['utf-8', 'utf-16', 'latin-1'] -%}
-            {%- set problem = 'one of utf-8, utf-16, latin-1' -%}
+        {#- Excel's default on Windows has two names; DuckDB knows it as windows-1252 -#}
+        {%- set spellings = {'utf-8': 'utf-8', 'utf-16': 'utf-16', 'latin-1': 'latin-1', 'windows-1252': 'windows-1252',
+            'cp1252': 'windows-1252'} -%}
+        {%- if (value | string | lower) not in spellings -%}
+            {%- set problem = 'one of utf-8, utf-16, latin-1, windows-1252 (cp1252)' -%}
         {%- else -%}
-            {{ return(value | string | lower) }}
+            {{ return(spellings[value | string | lower]) }}
         {%- endif -%}
 
     {%- elif name == 'clv_gate_severity' -%}
@@ -287,12 +290,25 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set files = run_query("select file from glob(" ~ sql_literal(path) ~ ") order by 1").columns[0].values() -%}
+    {%- set encoding = clv_var('orders_encoding') -%}
+    {%- if encoding == 'windows-1252' -%}
+        {%- do load_encodings_extension() -%}
+    {%- endif -%}
     {%- for file in files -%}
+        {#- The reader skips a line of bytes no UTF-8 text has without recording it: the file is
+            checked whole first (read into memory once; compressed files are not checked), and
+            the build stops naming the var. -#}
+        {%- if encoding == 'utf-8' and not (file | lower).endswith(('.gz', '.zst')) and run_query("select try(decode(content)) is null from read_blob("
+                ~ sql_literal(file) ~ ")").columns[0].values()[0] -%}
+            {{ exceptions.raise_compiler_error("transactions_path file " ~ file | tojson ~ " is not UTF-8 text"
+                ~ " (bytes such as Windows-1252's euro sign or curly quotes): set the var orders_encoding"
+                ~ " (windows-1252 for Excel's CSV on Windows, latin-1, utf-16)") }}
+        {%- endif -%}
         {%- do run_query("drop table if exists clv_reject_errors") -%}
         {%- do run_query("drop table if exists clv_reject_scans") -%}
         {%- do run_query("select count(*) from read_csv(" ~ sql_literal(file) ~ ", all_varchar = true, header = true,"
             ~ " ignore_errors = true, store_rejects = true, rejects_table = 'clv_reject_errors',"
-            ~ " rejects_scan = 'clv_reject_scans', encoding = " ~ sql_literal(clv_var('orders_encoding')) ~ ")") -%}
+            ~ " rejects_scan = 'clv_reject_scans', encoding = " ~ sql_literal(encoding) ~ ")") -%}
         {%- do run_query("insert into " ~ relation ~ " select " ~ sql_literal(file) ~ ", line, min(cast(error_type as varchar)),"
             ~ " min(csv_line) from clv_reject_errors group by line") -%}
     {%- endfor -%}
@@ -412,4 +428,18 @@
         {{ return("lines have more or fewer fields than the header: quote values that hold the delimiter, or check the delimiter (raw_line shows them)") }}
     {%- endif -%}
     {{ return("docs/data.md lists what each rule expects") }}
+{% endmacro %}
+
+
+{#- DuckDB reads windows-1252 only with its encodings extension, which is downloaded once. -#}
+{% macro load_encodings_extension() %}
+    {%- set state = run_query("select installed, loaded from duckdb_extensions() where extension_name = 'encodings'").rows -%}
+    {%- if not state or not state[0][0] -%}
+        {{ exceptions.raise_compiler_error("orders_encoding windows-1252 needs DuckDB's encodings extension, which is not"
+            ~ " installed here: install it once with network access (.venv/bin/python -c \"import duckdb;"
+            ~ " duckdb.sql('INSTALL encodings')\"), or convert the file to UTF-8 (iconv -f windows-1252 -t utf-8)") }}
+    {%- endif -%}
+    {%- if not state[0][1] -%}
+        {%- do run_query("load encodings") -%}
+    {%- endif -%}
 {% endmacro %}

@@ -374,7 +374,7 @@ def _share_order_ids(rng: np.random.Generator, lines: pd.DataFrame, share: float
     chosen = rng.choice(len(orders), count, replace=False)
     donors = rng.choice(len(orders), count, replace=False)
     other_customer = orders[donors, 1] != orders[chosen, 1]
-    renamed = dict(zip(orders[chosen, 0][other_customer], orders[donors, 0][other_customer]))
+    renamed = dict(zip(orders[chosen, 0][other_customer], orders[donors, 0][other_customer], strict=True))
     lines["order_id"] = lines["order_id"].replace(renamed)
 
 
@@ -463,7 +463,7 @@ def _write_lines(lines: pd.DataFrame, path: Path, fmt: str, line_numbers: bool =
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
-        for row, is_ragged in zip(lines[columns].itertuples(index=False), ragged):
+        for row, is_ragged in zip(lines[columns].itertuples(index=False), ragged, strict=True):
             values = ["" if value is None or value != value else str(value) for value in row]
             if is_ragged:
                 handle.write(",".join(values) + "\n")

@@ -20,13 +20,13 @@ TABLES = ("int_order_lines_flagged", "int_order_lines_validated", "int_order_lin
 @pytest.fixture(scope="module")
 def loads(tmp_path_factory) -> dict:
     """The small shop's raw rows in two loads: the first holds what was ordered before 2025
-    (and the unparsable dates), the second the rest plus what real loads bring late: a line
-    without a number for an order of the first load, a cheaper copy of an old line (which
-    then sorts first and becomes the kept copy), and a row without an order id."""
+    (and the unparsable dates), the second the rest plus what real loads bring late: an order
+    of the first load again (a cheaper copy of one of its lines and a line without a number),
+    and a row without an order id."""
     workdir = tmp_path_factory.mktemp("incremental_validation")
     lines, _ = generate_shop(ShopConfig(customers=300, seed=5))
     lines = lines[list(OUTPUT_COLUMNS)]
-    ordered_at = pd.to_datetime(lines["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S")
+    ordered_at = pd.to_datetime(lines["ordered_at"], errors="coerce", format="mixed")
     first = lines[(ordered_at < "2025-01-01") | ordered_at.isna()].assign(_loaded_at=FIRST_LOAD)
     old = first[first["order_id"].str.startswith("O", na=False) & first["line_number"].notna()].iloc[0]
     late = {**old, "line_number": None, "product_id": "P-late"}
@@ -37,7 +37,14 @@ def loads(tmp_path_factory) -> dict:
     ).assign(_loaded_at=SECOND_LOAD)
     raw = workdir / "raw"
     raw.mkdir()
-    return {"workdir": workdir, "raw": raw, "first": first, "second": second, "old_order": old["order_id"]}
+    return {
+        "workdir": workdir,
+        "raw": raw,
+        "first": first,
+        "second": second,
+        "old_order": old["order_id"],
+        "old_line": old,
+    }
 
 
 def build(workdir, db, raw, **extra_vars) -> str:
@@ -94,7 +101,7 @@ def test_incremental_validation(loads):
     # an order holding a line dated after the first run (quarantined then as future_ordered_at),
     # and the new rows without an order id.
     every = pd.concat([loads["first"], loads["second"]])
-    ordered_at = pd.to_datetime(every["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S")
+    ordered_at = pd.to_datetime(every["ordered_at"], errors="coerce", format="mixed")
     touched = set(loads["second"]["order_id"].dropna()) | set(
         every.loc[ordered_at > pd.Timestamp.now(), "order_id"]
     )
@@ -114,17 +121,25 @@ def test_incremental_validation(loads):
         query(db, f"select count(*) from intermediate.{table}")[0][0] for table in TABLES[1:]
     )
     assert kept + quarantined == len(every)
-    # The late line got the next number of its order; the cheaper copy is kept, the old one
-    # is the duplicate.
-    numbered = query(
+    # The old order came again in the second load, so that load's lines are the order now (the
+    # latest load wins) and the first load's are superseded_export; the late line is numbered
+    # after the cheaper copy's number.
+    old = loads["old_line"]
+    rows = query(
         db,
-        "select product_id, is_line_number_derived, line_number, reject_reason, amount"
-        " from intermediate.int_order_lines_flagged where order_id = ? order by line_number, amount",
-        [loads["old_order"]],
+        "select loaded_at, product_id, is_line_number_derived, line_number, reject_reason, amount"
+        " from intermediate.int_order_lines_flagged where order_id = ? and customer_id = ?",
+        [old["order_id"], old["customer_id"]],
     )
-    assert numbered[-1][:3] == ("P-late", True, max(n[2] for n in numbered[:-1]) + 1)
-    copies = [row for row in numbered if row[2] == numbered[0][2]]
-    assert [(row[3], row[4]) for row in copies] == [(None, 0.5), ("duplicate_line", copies[1][4])]
+    first_load = [row for row in rows if str(row[0]) == FIRST_LOAD]
+    assert first_load and {row[4] for row in first_load} == {"superseded_export"}
+    number = int(old["line_number"])
+    assert sorted(row[1:] for row in rows if str(row[0]) == SECOND_LOAD) == sorted(
+        [
+            (old["product_id"], False, number, None, 0.5),
+            ("P-late", True, number + 1, None, float(old["amount"])),
+        ]
+    )
 
     # The first load's file is replaced by a shorter one: rows the table holds are gone.
     loads["first"].iloc[10:].to_csv(raw / "orders-1.csv", index=False)

@@ -240,6 +240,7 @@
         {%- if matches == 0 -%}
             {{ exceptions.raise_compiler_error(where ~ " matches no file (a relative path starts where dbt runs)") }}
         {%- endif -%}
+        {%- do check_text_encoding(path) -%}
         {%- set relation = source_node.config.meta.external_location -%}
     {%- else -%}
         {%- set relation = adapter.get_relation(source_node.database, source_node.schema, source_node.identifier) -%}
@@ -291,19 +292,7 @@
     {%- endif -%}
     {%- set files = run_query("select file from glob(" ~ sql_literal(path) ~ ") order by 1").columns[0].values() -%}
     {%- set encoding = clv_var('orders_encoding') -%}
-    {%- if encoding == 'windows-1252' -%}
-        {%- do load_encodings_extension() -%}
-    {%- endif -%}
     {%- for file in files -%}
-        {#- The reader skips a line of bytes no UTF-8 text has without recording it: the file is
-            checked whole first (read into memory once; compressed files are not checked), and
-            the build stops naming the var. -#}
-        {%- if encoding == 'utf-8' and not (file | lower).endswith(('.gz', '.zst')) and run_query("select try(decode(content)) is null from read_blob("
-                ~ sql_literal(file) ~ ")").columns[0].values()[0] -%}
-            {{ exceptions.raise_compiler_error("transactions_path file " ~ file | tojson ~ " is not UTF-8 text"
-                ~ " (bytes such as Windows-1252's euro sign or curly quotes): set the var orders_encoding"
-                ~ " (windows-1252 for Excel's CSV on Windows, latin-1, utf-16)") }}
-        {%- endif -%}
         {%- do run_query("drop table if exists clv_reject_errors") -%}
         {%- do run_query("drop table if exists clv_reject_scans") -%}
         {%- do run_query("select count(*) from read_csv(" ~ sql_literal(file) ~ ", all_varchar = true, header = true,"
@@ -428,6 +417,32 @@
         {{ return("lines have more or fewer fields than the header: quote values that hold the delimiter, or check the delimiter (raw_line shows them)") }}
     {%- endif -%}
     {{ return("docs/data.md lists what each rule expects") }}
+{% endmacro %}
+
+
+{#- DuckDB: each CSV file of the path is text in orders_encoding, or the build stops naming the
+    var. The reader would stop on the first bad byte with its own words (or, skipping lines
+    it cannot place, skip such a line without recording it), so each uncompressed UTF-8 file is
+    checked whole first (read into memory once). -#}
+{% macro check_text_encoding(path) %}
+    {%- set encoding = clv_var('orders_encoding') -%}
+    {%- if orders_file_format(path) != 'csv' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if encoding == 'windows-1252' -%}
+        {%- do load_encodings_extension() -%}
+    {%- endif -%}
+    {%- if encoding != 'utf-8' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set files = run_query("select file from glob(" ~ sql_literal(path) ~ ") order by 1").columns[0].values() -%}
+    {%- for file in files if not (file | lower).endswith(('.gz', '.zst')) -%}
+        {%- if run_query("select try(decode(content)) is null from read_blob(" ~ sql_literal(file) ~ ")").columns[0].values()[0] -%}
+            {{ exceptions.raise_compiler_error("transactions_path file " ~ file | tojson ~ " is not UTF-8 text"
+                ~ " (bytes such as Windows-1252's euro sign or curly quotes): set the var orders_encoding"
+                ~ " (windows-1252 for Excel's CSV on Windows, latin-1, utf-16)") }}
+        {%- endif -%}
+    {%- endfor -%}
 {% endmacro %}
 
 

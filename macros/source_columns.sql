@@ -146,6 +146,21 @@
 {#- Files of a Parquet glob whose column is a naive timestamp while other files hold it with a
     time zone. DuckDB reads such a glob as one timestamptz column, the naive values as if they
     were UTC; staging reads them again as local time in source_timezone. Empty elsewhere. -#}
+{#- The text of a timestamp column, with the '+00' DuckDB wrote after the naive values of the
+    files named cut off, so they read as local time. -#}
+{% macro naive_as_local_text(text_expression, naive_files) %}
+    {%- if not naive_files -%}
+        {{ return(text_expression) }}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for file in naive_files -%}
+        {%- do names.append(sql_literal(file)) -%}
+    {%- endfor -%}
+    {{ return("case when " ~ source_file_column() ~ " in (" ~ names | join(", ") ~ ") then regexp_replace("
+        ~ text_expression ~ ", '[+]00$', '') else " ~ text_expression ~ " end") }}
+{% endmacro %}
+
+
 {% macro naive_timestamp_files(column_name) %}
     {{- return(adapter.dispatch('naive_timestamp_files', 'clv')(column_name)) -}}
 {% endmacro %}
@@ -183,3 +198,11 @@
         else {{ text_expression }}
     end
 {%- endmacro %}
+
+
+{#- The shape of shop.orders_unreadable with no rows, where raw orders are a warehouse table. -#}
+{% macro no_unreadable_lines() %}
+    {%- set text = dbt.type_string() -%}
+    {{ return("(select cast(null as " ~ text ~ ") as source_file, cast(null as " ~ dbt.type_bigint() ~ ") as file_line,"
+        ~ " cast(null as " ~ text ~ ") as reader_error, cast(null as " ~ text ~ ") as raw_line where 1 = 0)") }}
+{% endmacro %}

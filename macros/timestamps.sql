@@ -25,9 +25,10 @@
     [0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?
 {%- endmacro -%}
 
-{#- A time followed by an offset (any digits after the sign: what does not parse is null). -#}
+{#- A time followed by an offset (any digits after the sign: what does not parse is null), or
+    by Z written against it (a Z after a space is a zone word). -#}
 {%- macro utc_offset_pattern() -%}
-    [0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? *([zZ]|[+-][0-9][0-9:]*)
+    [0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?([zZ]| *[+-][0-9][0-9:]*)
 {%- endmacro -%}
 
 {#- The rest: a body of date and time without letters (a T between date and time allowed),
@@ -80,28 +81,33 @@
 {%- endmacro %}
 
 
-{#- IANA zone names (Region/City) the engine knows: DuckDB's own list when the SQL runs (a
-    name it lacks would fail the query), else the tz database's. -#}
-{% macro iana_zone_names() %}
-    {{- return(adapter.dispatch('iana_zone_names', 'clv')()) -}}
+{#- A local wall-clock timestamp in a zone named by an IANA name (Region/City, a SQL text
+    expression) to UTC; null for a name the engine does not know (never an error). -#}
+{% macro named_zone_to_utc(timestamp_expression, zone_expression) %}
+    {{- return(adapter.dispatch('named_zone_to_utc', 'clv')(timestamp_expression, zone_expression)) -}}
 {% endmacro %}
 
-{% macro default__iana_zone_names() %}
+{% macro duckdb__named_zone_to_utc(timestamp_expression, zone_expression) %}
+    case
+        when {{ zone_expression }} like '%/%' and {{ zone_expression }} not like 'Etc/%'
+            then timezone('UTC', try_strptime(
+                strftime({{ timestamp_expression }}, '%Y-%m-%d %H:%M:%S.%f') || ' ' || {{ zone_expression }},
+                '%Y-%m-%d %H:%M:%S.%f %Z'
+            ))
+    end
+{%- endmacro %}
+
+{#- Snowflake's convert_timezone fails on an unknown name: only the tz database's names reach it. -#}
+{% macro snowflake__named_zone_to_utc(timestamp_expression, zone_expression) %}
     {%- set names = [] -%}
     {%- for name in modules.pytz.all_timezones if '/' in name and not name.startswith(('Etc/', 'SystemV/')) -%}
-        {%- do names.append(name) -%}
+        {%- do names.append("'" ~ name ~ "'") -%}
     {%- endfor -%}
-    {{ return(names) }}
-{% endmacro %}
-
-{% macro duckdb__iana_zone_names() %}
-    {%- if not execute -%}
-        {{ return(default__iana_zone_names()) }}
-    {%- endif -%}
-    {%- set known = run_query("select name from pg_timezone_names() where name like '%/%'"
-        ~ " and name not like 'Etc/%' and name not like 'SystemV/%' order by 1").columns[0].values() -%}
-    {{ return(known | list) }}
-{% endmacro %}
+    case
+        when {{ zone_expression }} in ({{ names | join(', ') }})
+            then convert_timezone({{ zone_expression }}, 'UTC', {{ timestamp_expression }})
+    end
+{%- endmacro %}
 
 
 {#- Text with an AM/PM or a zone word (or in another layout the engine reads) to UTC; null when
@@ -120,12 +126,17 @@
         case
             when {{ meridiem }} is null then {{ local }}
             when {{ hour }} < 1 or {{ hour }} > 12 or not {{ matches_fully(body, '.*[0-9]:[0-9]{2}.*') }} then null
-            when {{ meridiem }} = 'P' and {{ hour }} < 12 then {{ dbt.dateadd('hour', 12, local) }}
-            when {{ meridiem }} = 'A' and {{ hour }} = 12 then {{ dbt.dateadd('hour', -12, local) }}
-            else {{ local }}
+            else {{ dbt.dateadd('hour', "case when " ~ meridiem ~ " = 'P' and " ~ hour ~ " < 12 then 12 when "
+                ~ meridiem ~ " = 'A' and " ~ hour ~ " = 12 then -12 else 0 end", local) }}
         end
     {%- endset -%}
-    {%- set abbreviations = time_zone_abbreviations() -%}
+    {%- set minutes -%}
+        case upper({{ zone }})
+            {%- for abbreviation, offset in time_zone_abbreviations().items() | sort %}
+            when '{{ abbreviation }}' then {{ offset }}
+            {%- endfor %}
+        end
+    {%- endset -%}
     case
         -- DuckDB's special words (epoch, infinity): judged by the plausibility rules
         when lower({{ text_expression }}) in ('epoch', 'infinity', '-infinity')
@@ -133,11 +144,8 @@
         when {{ regexp_group(text_expression, pattern, 1) }} is null then null
         when {{ zone }} is null
             then {{ local_to_utc(clock, sql_literal(source_timezone)) if source_timezone != 'UTC' else clock }}
-        {%- for abbreviation, minutes in abbreviations.items() | sort %}
-        when upper({{ zone }}) = '{{ abbreviation }}' then {{ dbt.dateadd('minute', 0 - minutes, clock) }}
-        {%- endfor %}
-        when {{ zone }} in ({% for name in iana_zone_names() %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %})
-            then {{ local_to_utc(clock, zone) }}
+        when {{ minutes }} is not null then {{ dbt.dateadd('minute', '0 - (' ~ minutes ~ ')', clock) }}
+        else {{ named_zone_to_utc(clock, zone) }}
     end
 {%- endmacro %}
 

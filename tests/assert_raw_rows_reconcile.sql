@@ -4,12 +4,12 @@ with
 
 raw_rows as (
 
+    -- with the CSV lines the reader could not place, read apart (collect_unreadable_lines)
+    {%- set on_duckdb = target.type == 'duckdb' %}
+    {%- set unreadable = source('shop', 'orders_unreadable') if on_duckdb else no_unreadable_lines() %}
     select
         (select count(*) from {{ source('shop', 'orders') }})
-        {%- if target.type == 'duckdb' %}
-        -- CSV lines the reader could not place, read apart (collect_unreadable_lines)
-        + (select count(*) from {{ source('shop', 'orders_unreadable') }})
-        {%- endif %} as row_count
+        + (select count(*) from {{ unreadable }}) as row_count
 
 ),
 

@@ -24,11 +24,13 @@ staged as (
 -- Whether every id of a column is a whole number, maybe written as a float.
 id_formats as (
 
+    {%- set whole_number = '-?[0-9]+([.]0+)?' %}
     select
-        min(case when order_id is null or {{ matches_fully('order_id', '-?[0-9]+([.]0+)?') }} then 1 else 0 end)
-            = 1 as are_order_ids_numeric,
-        min(case when customer_id is null or {{ matches_fully('customer_id', '-?[0-9]+([.]0+)?') }} then 1 else 0 end)
-            = 1 as are_customer_ids_numeric
+        -- (a missing id matches nothing and decides nothing)
+        min(case when not {{ matches_fully('order_id', whole_number) }} then 0 else 1 end) = 1
+            as are_order_ids_numeric,
+        min(case when not {{ matches_fully('customer_id', whole_number) }} then 0 else 1 end) = 1
+            as are_customer_ids_numeric
 
     from staged
 
@@ -50,9 +52,10 @@ identified as {{ recomputed_cte() }} (
         end as customer_id,
         {%- for column in ['ordered_at_text', 'ordered_at', 'amount_text', 'amount', 'currency',
             'discount_amount_text', 'discount_amount', 'quantity_text', 'quantity', 'product_id', 'status_text',
-            'channel', 'region', 'payment_method', 'loaded_at', 'source_file', 'is_unreadable_line', 'raw_line'] %}
-        staged.{{ column }}{{ "," if not loop.last }}
+            'channel', 'region', 'payment_method', 'loaded_at', 'source_file', 'is_unreadable_line'] %}
+            staged.{{ column }},
         {%- endfor %}
+        staged.raw_line
 
     from staged
     cross join id_formats

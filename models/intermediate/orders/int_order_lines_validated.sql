@@ -48,8 +48,9 @@ valued as {{ recomputed_cte() }} (
             else 0
         end as net_amount,
         -- what a reversed line would have earned, or what a credit refunds, in cents
-        round(100 * abs(flagged.amount - sign(flagged.amount) * flagged.discount_amount) * flagged.usd_per_unit)
-            as refund_cents,
+        round(
+            100 * abs(flagged.amount - sign(flagged.amount) * flagged.discount_amount) * flagged.usd_per_unit
+        ) as refund_cents,
         flagged.amount < 0 as is_credit,
         flagged.amount > 0 and not flagged.earns_revenue as is_reversed,
         flagged.amount = 0 as is_zero_amount,
@@ -97,7 +98,9 @@ paired_reversals as (
 
     select
         *,
-        row_number() over (partition by customer_id, refund_cents order by order_date, order_id) as pair_number
+        row_number() over (
+            partition by customer_id, refund_cents order by order_date, order_id
+        ) as pair_number
 
     from reversed
 
@@ -142,12 +145,12 @@ refunds_counted_once as {{ recomputed_cte() }} (
     select
         {%- for column in ['order_id', 'line_number', 'is_line_number_derived', 'customer_id', 'ordered_at',
             'order_date', 'product_id', 'quantity', 'currency', 'gross_amount', 'discount_amount'] %}
-        valued.{{ column }},
+            valued.{{ column }},
         {%- endfor %}
         case when repeated_refunds.order_id is null then valued.net_amount else 0 end as net_amount,
         {%- for column in ['is_credit', 'is_reversed', 'is_zero_amount', 'status', 'channel', 'region',
             'payment_method'] %}
-        valued.{{ column }},
+            valued.{{ column }},
         {%- endfor %}
         repeated_refunds.order_id is not null as is_repeated_refund
 

@@ -309,9 +309,9 @@ not_purchasing as (
 
 customers as (
 
-    {%- set columns = ['customer_id', 'customer_group', 'p_alive', 'expected_purchases', 'expected_avg_order_value',
-        'p_return_within_horizon', 'predicted_revenue', 'predicted_clv', 'clv_lower', 'clv_upper', 'clv_tier',
-        'model_name'] %}
+    {%- set columns = ['customer_id', 'customer_group', 'p_alive', 'expected_purchases',
+        'expected_avg_order_value', 'p_return_within_horizon', 'predicted_revenue', 'predicted_clv', 'clv_lower',
+        'clv_upper', 'clv_tier', 'model_name'] %}
     select {{ columns | join(', ') }} from tiers
     union all
     select {{ columns | join(', ') }} from not_purchasing

@@ -135,7 +135,7 @@ all_customers as (
             'monetary_value', 'total_net_revenue', 'avg_order_value', 'discount_share', 'first_purchase_value',
             'returned_amount', 'return_share', 'revenue_last_horizon', 'purchases_last_horizon',
             'acquisition_channel', 'region', 'r_score', 'f_score', 'm_score'] %}
-        {{ column }},
+            {{ column }},
         {%- endfor %}
         true as has_purchase
 

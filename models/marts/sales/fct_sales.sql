@@ -34,7 +34,8 @@ sales as (
 
     select
         -- a line is (order_id, customer_id, line_number): two customers may share an order id
-        {{ dbt.hash(dbt.concat(["order_id", "'|'", "customer_id", "'|'", dbt.cast("line_number", api.Column.translate_type("string"))])) }}
+        {%- set line_number_text = dbt.cast("line_number", api.Column.translate_type("string")) %}
+        {{ dbt.hash(dbt.concat(["order_id", "'|'", "customer_id", "'|'", line_number_text])) }}
             as order_line_id,
         order_id,
         line_number,

@@ -15,14 +15,15 @@ source as (
     select * from {{ source('shop', 'orders') }}
 
 ),
-{%- if target.type == 'duckdb' %}
 
+-- CSV lines the reader could not place (DuckDB; none in a warehouse table)
 unreadable as (
 
-    select * from {{ source('shop', 'orders_unreadable') }}
+    {%- set on_duckdb = target.type == 'duckdb' %}
+    select * from {{ source('shop', 'orders_unreadable') if on_duckdb else no_unreadable_lines() }}
 
 ),
-{%- endif %}
+
 
 as_text as (
 
@@ -30,16 +31,9 @@ as_text as (
         {{ id_column_or_null('order_id', available) }} as order_id,
         {{ text_column_or_null('line_number', available) }} as line_number_text,
         {{ id_column_or_null('customer_id', available) }} as customer_id,
-        {%- if naive_files %}
-        -- naive timestamps of files that a glob read as UTC: local time again (naive_timestamp_files)
-        case
-            when {{ source_file_column() }} in ({% for file in naive_files %}{{ sql_literal(file) }}{{ ", " if not loop.last }}{% endfor %})
-                then regexp_replace({{ text_column_or_null('ordered_at', available) }}, '[+]00$', '')
-            else {{ text_column_or_null('ordered_at', available) }}
-        end as ordered_at_text,
-        {%- else %}
-        {{ text_column_or_null('ordered_at', available) }} as ordered_at_text,
-        {%- endif %}
+        -- naive timestamps of files a glob read as UTC: local time again (naive_timestamp_files)
+        {{ naive_as_local_text(text_column_or_null('ordered_at', available), naive_files) }}
+            as ordered_at_text,
         {{ text_column_or_null('amount', available) }} as amount_text,
         {{ text_column_or_null('currency', available) }} as currency_text,
         {{ text_column_or_null('discount_amount', available) }} as discount_amount_text,
@@ -57,23 +51,21 @@ as_text as (
 
     from source
 
-    {%- if target.type == 'duckdb' %}
-
     union all
 
-    -- CSV lines the reader could not place: each a row of its own, quarantined in validation
+    -- each a row of its own, quarantined in validation
+    {%- set text_columns = ['order_id', 'line_number_text', 'customer_id', 'ordered_at_text', 'amount_text',
+        'currency_text', 'discount_amount_text', 'quantity_text', 'product_id', 'status_text', 'channel_text',
+        'region_text', 'payment_method_text', 'loaded_at_text'] %}
     select
-        {%- for column in ['order_id', 'line_number_text', 'customer_id', 'ordered_at_text', 'amount_text', 'currency_text',
-            'discount_amount_text', 'quantity_text', 'product_id', 'status_text', 'channel_text', 'region_text',
-            'payment_method_text', 'loaded_at_text'] %}
-        cast(null as {{ dbt.type_string() }}) as {{ column }},
+        {%- for column in text_columns %}
+            cast(null as {{ dbt.type_string() }}) as {{ column }},
         {%- endfor %}
         source_file,
         true as is_unreadable_line,
         raw_line
 
     from unreadable
-    {%- endif %}
 
 ),
 

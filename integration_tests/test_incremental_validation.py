@@ -30,7 +30,7 @@ def loads(tmp_path_factory) -> dict:
     first = lines[(ordered_at < "2025-01-01") | ordered_at.isna()].assign(_loaded_at=FIRST_LOAD)
     old = first[first["order_id"].str.startswith("O", na=False) & first["line_number"].notna()].iloc[0]
     late = {**old, "line_number": None, "product_id": "P-late"}
-    cheaper_copy = {**old, "amount": "0.50"}
+    cheaper_copy = {**old, "amount": "0.50", "discount_amount": "0"}
     without_order = {**old, "order_id": None}
     second = pd.concat(
         [lines[ordered_at >= "2025-01-01"], pd.DataFrame([late, cheaper_copy, without_order])]

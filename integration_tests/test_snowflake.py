@@ -239,7 +239,8 @@ def test_fit_samples_are_the_first_customers_in_seeded_order_on_both_engines(fak
     "<customer_id>-<seed>" (a top-n, no window over everyone): the same rows on both engines."""
     report = fakesnow_run["report"]
     everyone = [
-        customer for (customer,) in query(duckdb_run, "select customer_id from marts.customer_rfm where has_purchase")
+        customer
+        for (customer,) in query(duckdb_run, "select customer_id from marts.customer_rfm where has_purchase")
     ]
     size = SAMPLES["segmentation_sample_size"]
     assert len(everyone) > size

@@ -134,13 +134,7 @@
                 ~ meridiem ~ " = 'A' and " ~ hour ~ " = 12 then -12 else 0 end", local) }}
         end
     {%- endset -%}
-    {%- set minutes -%}
-        case upper({{ zone }})
-            {%- for abbreviation, offset in time_zone_abbreviations().items() | sort %}
-            when '{{ abbreviation }}' then {{ offset }}
-            {%- endfor %}
-        end
-    {%- endset -%}
+    {%- set minutes = zone_abbreviation_minutes(zone) -%}
     case
         -- DuckDB's special words (epoch, infinity): judged by the plausibility rules
         when lower({{ text_expression }}) in ('epoch', 'infinity', '-infinity')

@@ -33,64 +33,6 @@ def write_csv(path: Path, rows: list[dict], columns=COLUMNS) -> Path:
     return path
 
 
-# --- Vars are data -------------------------------------------------------------------------
-
-
-def jinja_canary(canary: Path) -> str:
-    return "{{ run_query(\"copy (select 42 as x) to '" + str(canary) + "'\") }}"
-
-
-STRING_VARS = ["transactions_path", "as_of_date", "min_order_date", "source_timezone", "orders_encoding",
-               "default_currency", "raw_schema", "raw_orders_table", "raw_loaded_at_column",
-               "clv_gate_severity"]  # fmt: skip
-
-
-@pytest.fixture
-def victim_db(tmp_path) -> Path:
-    db = tmp_path / "clv.duckdb"
-    with duckdb.connect(str(db)) as con:
-        con.execute("create table victim as select 1 as x")
-    return db
-
-
-@pytest.mark.parametrize("name", [*STRING_VARS, "segmentation_features"])
-def test_no_var_value_is_ever_rendered_as_a_template(tmp_path, victim_db, name):
-    """Each string var (and a list var's item) holding Jinja that would write a file stops
-    dbt run-operation check_inputs with one message; the canary file is never written and the
-    database is untouched."""
-    canary = tmp_path / "canary.csv"
-    orders = write_csv(tmp_path / "orders.csv", [line("o1")])
-    value = jinja_canary(canary)
-    variables = {
-        "transactions_path": str(orders),
-        name: [value] if name == "segmentation_features" else value,
-    }
-    done = invoke_dbt("run-operation check_inputs", tmp_path, victim_db, variables)
-    assert done.returncode != 0
-    assert f"var '{name}' holds a template marker" in done.stdout
-    assert not canary.exists()
-    assert query(victim_db, "select count(*) from victim") == [(1,)]
-
-
-@pytest.mark.parametrize("command", ["build", "docs generate", "compile --select stg_shop__order_lines"])
-def test_a_template_in_a_var_runs_nothing_in_hooks_models_or_docs(tmp_path, victim_db, command):
-    """The same canary through on-run-start (build), the models' own rendering (docs generate
-    compiles every model, without the hook) and compile: the var is refused before anything
-    renders it."""
-    canary = tmp_path / "canary.csv"
-    orders = write_csv(tmp_path / "orders.csv", [line("o1")])
-    for name, value in (
-        ("as_of_date", jinja_canary(canary)),
-        ("source_timezone", jinja_canary(canary)),
-        ("transactions_path", f"{orders}{jinja_canary(canary)}"),
-    ):
-        done = invoke_dbt(command, tmp_path, victim_db, {"transactions_path": str(orders), name: value})
-        assert done.returncode != 0, done.stdout[-2000:]
-        assert f"var '{name}' holds a template marker" in done.stdout
-        assert not canary.exists()
-    assert query(victim_db, "select count(*) from victim") == [(1,)]
-
-
 # --- Identity, latest export, refunds, time, customers without a purchase --------------------
 
 # Two daily exports of one shop (file names sort by date), with source_timezone Europe/Berlin.

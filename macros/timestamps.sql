@@ -162,35 +162,35 @@
             [regexp_extract({{ text_expression }}, {{ sql_literal('^' ~ zoned_timestamp_pattern() ~ '$') }}, {{ groups }})],
             lambda parts: list_transform(
                 [{
-                    'found': parts.body != '',
-                    'local': try_cast(trim(parts.body) as timestamp),
-                    'has_time': regexp_full_match(parts.body, '.*[0-9]:[0-9]{2}.*'),
+                    'found': parts['body'] != '',
+                    'local': try_cast(trim(parts['body']) as timestamp),
+                    'has_time': regexp_full_match(parts['body'], '.*[0-9]:[0-9]{2}.*'),
                     -- AM/PM may land in the zone group: it is the meridiem then
                     'meridiem': coalesce(
-                        nullif(upper(parts.meridiem), ''),
-                        case when upper(parts.word) in ('AM', 'PM') then left(upper(parts.word), 1) end
+                        nullif(upper(parts['meridiem']), ''),
+                        case when upper(parts['word']) in ('AM', 'PM') then left(upper(parts['word']), 1) end
                     ),
-                    'zone': case when upper(parts.word) not in ('AM', 'PM') then nullif(parts.word, '') end
+                    'zone': case when upper(parts['word']) not in ('AM', 'PM') then nullif(parts['word'], '') end
                 }],
                 lambda p: list_transform(
                     [{
-                        'found': p.found,
-                        'zone': p.zone,
+                        'found': p['found'],
+                        'zone': p['zone'],
                         'clock': case
-                            when p.meridiem is null then p.local
-                            when hour(p.local) not between 1 and 12 or not p.has_time then null
-                            when p.meridiem = 'P' and hour(p.local) < 12 then p.local + interval 12 hour
-                            when p.meridiem = 'A' and hour(p.local) = 12 then p.local - interval 12 hour
-                            else p.local
+                            when p['meridiem'] is null then p['local']
+                            when hour(p['local']) not between 1 and 12 or not p['has_time'] then null
+                            when p['meridiem'] = 'P' and hour(p['local']) < 12 then p['local'] + interval 12 hour
+                            when p['meridiem'] = 'A' and hour(p['local']) = 12 then p['local'] - interval 12 hour
+                            else p['local']
                         end
                     }],
                     lambda c: case
-                        when not c.found then null
-                        when c.zone is null
-                            then {{ local_to_utc('c.clock', local_zone) if source_timezone != 'UTC' else 'c.clock' }}
-                        when {{ zone_abbreviation_minutes('c.zone') }} is not null
-                            then c.clock - to_minutes({{ zone_abbreviation_minutes('c.zone') }})
-                        else {{ named_zone_to_utc('c.clock', 'c.zone') }}
+                        when not c['found'] then null
+                        when c['zone'] is null
+                            then {{ local_to_utc("c['clock']", local_zone) if source_timezone != 'UTC' else "c['clock']" }}
+                        when {{ zone_abbreviation_minutes("c['zone']") }} is not null
+                            then c['clock'] - to_minutes({{ zone_abbreviation_minutes("c['zone']") }})
+                        else {{ named_zone_to_utc("c['clock']", "c['zone']") }}
                     end
                 )[1]
             )[1]

@@ -236,11 +236,12 @@
     {%- if target.type == 'duckdb' -%}
         {%- set path = clv_var('transactions_path') -%}
         {%- set where = "transactions_path " ~ path | tojson -%}
-        {%- set matches = run_query("select count(*) from glob(" ~ sql_literal(path) ~ ")").columns[0].values()[0] -%}
-        {%- if matches == 0 -%}
+        {#- listed once: the encoding check and the unreadable-line pass read each file -#}
+        {%- set files = run_query("select file from glob(" ~ sql_literal(path) ~ ") order by 1").columns[0].values() | list -%}
+        {%- if not files -%}
             {{ exceptions.raise_compiler_error(where ~ " matches no file (a relative path starts where dbt runs)") }}
         {%- endif -%}
-        {%- do check_text_encoding(path) -%}
+        {%- do check_text_encoding(path, files) -%}
         {%- set relation = source_node.config.meta.external_location -%}
     {%- else -%}
         {%- set relation = adapter.get_relation(source_node.database, source_node.schema, source_node.identifier) -%}
@@ -270,7 +271,7 @@
         {{ exceptions.raise_compiler_error(where ~ " has a header but no rows; columns found: " ~ found | join(', ')) }}
     {%- endif -%}
     {%- if target.type == 'duckdb' and flags.WHICH != 'run-operation' -%}
-        {%- do collect_unreadable_lines(path) -%}
+        {%- do collect_unreadable_lines(path, files) -%}
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}
@@ -281,7 +282,7 @@
     orders source skips them (ignore_errors), staging reads them from here and quarantines them
     as unreadable_line: nothing is lost and nothing is read shifted. One pass per file (DuckDB
     keeps a reader's rejected lines only for a single-file read); empty for Parquet. -#}
-{% macro collect_unreadable_lines(path) %}
+{% macro collect_unreadable_lines(path, files) %}
     {%- set node = graph.sources['source.' ~ project_name ~ '.shop.orders_unreadable'] -%}
     {%- set relation = api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier) -%}
     {%- do run_query("create schema if not exists " ~ relation.without_identifier()) -%}
@@ -290,7 +291,6 @@
     {%- if orders_file_format(path) != 'csv' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set files = run_query("select file from glob(" ~ sql_literal(path) ~ ") order by 1").columns[0].values() -%}
     {%- set encoding = clv_var('orders_encoding') -%}
     {%- for file in files -%}
         {%- do run_query("drop table if exists clv_reject_errors") -%}
@@ -424,7 +424,7 @@
     var. The reader would stop on the first bad byte with its own words (or, skipping lines
     it cannot place, skip such a line without recording it), so each uncompressed UTF-8 file is
     checked whole first (read into memory once). -#}
-{% macro check_text_encoding(path) %}
+{% macro check_text_encoding(path, files) %}
     {%- set encoding = clv_var('orders_encoding') -%}
     {%- if orders_file_format(path) != 'csv' -%}
         {{ return(none) }}
@@ -435,7 +435,6 @@
     {%- if encoding != 'utf-8' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set files = run_query("select file from glob(" ~ sql_literal(path) ~ ") order by 1").columns[0].values() -%}
     {%- for file in files if not (file | lower).endswith(('.gz', '.zst')) -%}
         {%- if run_query("select try(decode(content)) is null from read_blob(" ~ sql_literal(file) ~ ")").columns[0].values()[0] -%}
             {{ exceptions.raise_compiler_error("transactions_path file " ~ file | tojson ~ " is not UTF-8 text"

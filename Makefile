@@ -13,7 +13,7 @@ CDNOW_DATA := data/cdnow/orders.csv
 SIZES ?= 100000 1000000 10000000 30000000
 REPEATS ?= 2
 
-.PHONY: install demo data cdnow build test lint bench clean python-utils-zip python-utils-release \
+.PHONY: install demo data cdnow build dev publish bi-client test lint bench clean python-utils-zip python-utils-release \
 	deploy-snowflake check-snowflake-packages snowflake-smoke snowflake-build slim-ci report report-screenshot browser
 
 install: $(VENV)/.installed
@@ -35,23 +35,31 @@ cdnow: $(CDNOW_DATA)
 $(CDNOW_DATA): | install
 	$(BIN)/python -m python_utils.cdnow --out $(CDNOW_DATA)
 
+# Publishing (python_utils/publish.py): the BI copy in PUBLISHED. A run whose kept lines or
+# customers shrink against the last published run is refused unless ALLOW_SHRINK=1 (or within
+# SHRINK_TOLERANCE, a share); the manifest of each published build is kept in STATE_DIR.
+PUBLISHED ?= published
+STATE_DIR ?= .state
+SHRINK_TOLERANCE ?= 0
+PUBLISH_FLAGS = --out '$(PUBLISHED)' --shrink-tolerance $(SHRINK_TOLERANCE) \
+	$(if $(filter 1 true yes,$(ALLOW_SHRINK)),--allow-shrink)
+RUN := $(BIN)/python -m python_utils.local_run
+
 # The demo: install, generate data, build everything on DuckDB, publish the BI-facing tables for
-# readers (python_utils/publish.py), say where it landed and how a BI tool connects.
-PUBLISHED := published
+# readers, say where it landed and how a BI tool connects, write the report.
 demo: install data
-	$(DBT) build
-	$(BIN)/python -m python_utils.publish clv.duckdb --out $(PUBLISHED)
+	$(RUN) build $(PUBLISH_FLAGS) --state '$(STATE_DIR)'
 	$(BIN)/python scripts/show_results.py clv.duckdb $(PUBLISHED)
-	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT)
+	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT) --published $(PUBLISHED)
 
 # One self-contained HTML file of charts from the build (python_utils/html_report.py).
 REPORT := reports/clv_report.html
 report: install
-	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT)
+	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT) --published $(PUBLISHED)
 
 # The README's picture of the report (needs chromium).
 report-screenshot: install browser
-	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT) --screenshot report.png
+	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT) --published $(PUBLISHED) --screenshot report.png
 
 # Headless Chromium for the report's browser test: Debian's package, installed when absent
 # (as root with apt); otherwise that test is skipped and says why.
@@ -60,10 +68,20 @@ browser:
 		{ apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }; } || \
 		echo "chromium not installed (apt-get install chromium): the report's browser test will be skipped"
 
-# A scheduled local run: build, then publish (only a fully successful build is published).
-build: install
-	$(DBT) build
-	$(BIN)/python -m python_utils.publish clv.duckdb --out $(PUBLISHED)
+# Build everything and publish it: `make build ORDERS=path/to/orders.csv` (a file or glob; without
+# ORDERS, the demo shop). Only a complete, successful build is published.
+build: install $(if $(ORDERS),,data)
+	$(RUN) build $(if $(ORDERS),--orders '$(ORDERS)') $(PUBLISH_FLAGS) --state '$(STATE_DIR)'
+
+# The analyst loop: rebuild what a change touches (SELECT, default: what changed since the last
+# published build) with the published run's vars, and publish it with that run's other tables.
+SELECT ?= state:modified+
+dev: install
+	$(RUN) dev --select '$(SELECT)' $(PUBLISH_FLAGS) --state '$(STATE_DIR)'
+
+# Publish the last complete build again (e.g. after ALLOW_SHRINK=1 was needed).
+publish: install
+	$(BIN)/python -m python_utils.publish "$${CLV_DUCKDB_PATH:-clv.duckdb}" $(PUBLISH_FLAGS)
 
 PY_DIRS := $(wildcard python_utils integration_tests scripts benchmarks models)
 
@@ -73,9 +91,18 @@ lint: install
 	mkdir -p target
 	CLV_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models tests analyses --processes 2
 
+# A DuckDB 1.x client in its own venv, for the test that BI drivers open the published file.
+BI_CLIENT := .venv-duckdb1
+bi-client: $(BI_CLIENT)/.installed
+
+$(BI_CLIENT)/.installed: requirements-bi-client.lock
+	test -x $(BI_CLIENT)/bin/python || $(PYTHON) -m venv $(BI_CLIENT)
+	$(BI_CLIENT)/bin/python -m pip install --quiet -r requirements-bi-client.lock
+	touch $@
+
 # Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW, on two
 # workers (a test file stays on one worker, so its fixtures are built once).
-test: install lint browser
+test: install lint browser bi-client
 	$(BIN)/pytest -n 2 --dist loadfile --durations=25
 
 bench: install
@@ -112,4 +139,4 @@ snowflake-build: deploy-snowflake
 	DBT_TARGET=snowflake $(DBT) build
 
 clean:
-	rm -rf target logs clv.duckdb data benchmarks/work $(PUBLISHED) reports
+	rm -rf target logs clv.duckdb $(BI_CLIENT) data benchmarks/work $(PUBLISHED) $(STATE_DIR) reports

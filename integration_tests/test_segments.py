@@ -14,7 +14,7 @@ def test_chosen_segmentation_separates_customers(demo_shop):
 def test_names_are_unique_and_every_segment_has_an_action(demo_shop):
     rows = query(
         demo_shop["db"],
-        "select segment_id, segment_name, recommended_action, customers from marts.customer_segment_profiles",
+        "select segment_id, segment_name, segment_action, customers from marts.customer_segment_profiles",
     )
     names = [name for _, name, _, _ in rows]
     assert len(names) == len(set(names))

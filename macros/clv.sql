@@ -70,3 +70,10 @@
         + ({{ tie_count(partition_by, expression) }} - 1) / 2.0
     )
 {%- endmacro %}
+
+
+{#- The CLV tier's sort order for BI tools (1 = High, 2 = Mid, 3 = Low), which sort the names
+    alphabetically (High, Low, Mid). -#}
+{% macro clv_tier_rank(tier_column) -%}
+    case {{ tier_column }} when 'High' then 1 when 'Mid' then 2 when 'Low' then 3 end
+{%- endmacro %}

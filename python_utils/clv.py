@@ -528,7 +528,7 @@ def publish(
     out = out.merge(rfm[["customer_id", "rfm_segment", "rfm_value_level"]], on="customer_id", how="left")
     out["segment_mismatch"] = out["rfm_value_level"] != out["clv_tier"]
     out = out.merge(
-        actions[["clv_tier", "customer_group", "recommended_action"]],
+        actions[["clv_tier", "customer_group", "clv_action"]],
         on=["clv_tier", "customer_group"],
         how="left",
     )

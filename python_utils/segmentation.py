@@ -276,7 +276,7 @@ def name_segments(profiles: pd.DataFrame) -> dict[int, str]:
 
     ``profiles``: one row per segment_id, columns = features as z-scores of the segment mean
     against all customers (positive = above average). Rules, in order, each name used once:
-    High-Value (highest monetary, > 0.5 sd), Price-Sensitive (highest discount share, > 0.5 sd),
+    Top Spenders (highest monetary, > 0.5 sd), Price-Sensitive (highest discount share, > 0.5 sd),
     Loyal (highest frequency above average, bought recently), At-Risk (frequency above
     average but lapsed), New (most recent, frequency and tenure below average), Hibernating
     (most lapsed); the rest Occasional, Occasional 2...
@@ -302,7 +302,7 @@ def name_segments(profiles: pd.DataFrame) -> dict[int, str]:
             remaining.remove(best)
 
     if monetary is not None:
-        take("High-Value", col(monetary), col(monetary) > NAME_THRESHOLD)
+        take("Top Spenders", col(monetary), col(monetary) > NAME_THRESHOLD)
     if DISCOUNT in profiles.columns:
         take("Price-Sensitive", discount, discount > NAME_THRESHOLD)
     if FREQUENCY in profiles.columns:

@@ -99,7 +99,7 @@ def test_published_predictions_are_complete_and_ordered(tmp_path):
             for tier in ("High", "Mid", "Low")
             for group in ("repeat", "one_time")
         ],
-        columns=["clv_tier", "customer_group", "recommended_action"],
+        columns=["clv_tier", "customer_group", "clv_action"],
     )
     settings = clv.PublishSettings(
         horizon_days=365,
@@ -120,7 +120,7 @@ def test_published_predictions_are_complete_and_ordered(tmp_path):
         out["predicted_clv"] <= out["clv_upper"]
     ).all()
     assert (out["predicted_revenue"] >= 0).all()
-    assert out["recommended_action"].notna().all()
+    assert out["clv_action"].notna().all()
     assert out["segment_mismatch"].eq(out["clv_tier"] != "High").all()
 
 

@@ -9,9 +9,9 @@ from python_utils import segmentation as seg
 
 ACTIONS = pd.DataFrame(
     {
-        "segment_name": ["High-Value", "Loyal", "At-Risk", "Price-Sensitive", "New", "Hibernating",
+        "segment_name": ["Top Spenders", "Loyal", "At-Risk", "Price-Sensitive", "New", "Hibernating",
                          "Occasional", "Single Segment"],
-        "recommended_action": list("abcdefgh"),
+        "segment_action": list("abcdefgh"),
     }
 )  # fmt: skip
 FEATURES = ["days_since_last_order", "frequency", "total_net_revenue"]
@@ -56,7 +56,7 @@ def test_names_follow_centroid_profiles():
         }
     ).T
     assert seg.name_segments(profiles) == {
-        1: "High-Value",
+        1: "Top Spenders",
         2: "Loyal",
         3: "At-Risk",
         4: "Price-Sensitive",
@@ -135,10 +135,10 @@ def run(frame: pd.DataFrame, features=FEATURES) -> tuple[pd.DataFrame, seg.KChoi
     segments = seg.nearest_centroids(table, frame)
     names = table.drop_duplicates("segment_id").set_index("segment_id")
     segments["segment_name"] = segments["segment_id"].map(names["segment_name"])
-    segments["recommended_action"] = (
+    segments["segment_action"] = (
         segments["segment_id"]
         .map(names["segment_base_name"])
-        .map(ACTIONS.set_index("segment_name")["recommended_action"])
+        .map(ACTIONS.set_index("segment_name")["segment_action"])
     )
     segments["monetary"] = frame["total_net_revenue"].to_numpy()
     return segments, choice
@@ -176,7 +176,7 @@ def test_all_one_time_buyers_still_segment_on_the_rest():
     assert choice.chosen_k >= 2
     assert segments["segment_id"].nunique() == choice.chosen_k
     assert segments.groupby("segment_id")["segment_name"].nunique().eq(1).all()
-    assert segments["recommended_action"].notna().all()
+    assert segments["segment_action"].notna().all()
 
 
 def test_segment_ids_are_ordered_by_revenue_and_reproducible():

@@ -9,7 +9,7 @@
     - [clv_lower, clv_upper]: split-conformal, the backtest residuals of the published model
       per group and prediction bin (macros/backtest_metrics.sql);
     - clv_tier: top clv_tier_high_share High, bottom clv_tier_low_share Low (average ranks);
-    - the recommended action from clv_actions, the RFM segment from customer_rfm, and the
+    - the clv_action from clv_actions, the RFM segment from customer_rfm, and the
       backtest evidence of the group's published model.
     Customers without a purchase (customer_rfm.has_purchase false: zero-value, refunded or
     credit-only orders) are valued at 0 in customer_group 'no_purchase', tier Low, with no
@@ -332,9 +332,10 @@ final as (
         tiers.clv_lower,
         tiers.clv_upper,
         tiers.clv_tier,
+        {{ clv_tier_rank('tiers.clv_tier') }} as clv_tier_rank,
         customer_rfm.rfm_segment,
         customer_rfm.rfm_value_level != tiers.clv_tier as segment_mismatch,
-        clv_actions.recommended_action,
+        clv_actions.clv_action,
         coalesce(evidence.validation_status, 'not_modelled') as validation_status,
         coalesce(
             evidence.validation_note,

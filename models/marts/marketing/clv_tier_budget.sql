@@ -29,6 +29,7 @@ tiers as (
 
 select
     split.clv_tier,
+    {{ clv_tier_rank('split.clv_tier') }} as clv_tier_rank,
     split.budget_share,
     split.budget_share * {{ clv_var('marketing_budget') }} as budget,
     coalesce(tiers.customers, 0) as customers,

@@ -33,6 +33,7 @@ cells as (
 
 select
     clv_tier,
+    {{ clv_tier_rank('clv_tier') }} as clv_tier_rank,
     segment_id,
     segment_name,
     customers,

@@ -24,7 +24,7 @@ profiles as (
     select
         segments.segment_id,
         segments.segment_name,
-        segments.recommended_action,
+        segments.segment_action,
         count(*) as customers,
         cast(count(*) as double) / sum(count(*)) over () as customer_share,
         avg(days_since_last_order) as mean_days_since_last_order,

@@ -100,7 +100,7 @@ final as (
         customer_rfm.customer_id,
         cast(coalesce(nearest.segment_id, 0) as {{ dbt.type_int() }}) as segment_id,
         coalesce(nearest.segment_name, customer_rfm.rfm_segment) as segment_name,
-        segment_actions.recommended_action,
+        segment_actions.segment_action,
         customer_rfm.recency_days,
         customer_rfm.days_since_last_order,
         customer_rfm.frequency,

@@ -404,7 +404,7 @@ backtested as (
         is_baseline,
         best_baseline_mae,
         best_baseline_gini,
-        {{ coverage }} as nominal_coverage,
+        cast({{ coverage }} as double) as nominal_coverage,
         case
             when model_name != 'published' then null
             when misses_error_target or misses_baseline then 'below_target'
@@ -457,7 +457,7 @@ not_backtested as (
         false as is_baseline,
         cast(null as double) as best_baseline_mae,
         cast(null as double) as best_baseline_gini,
-        {{ coverage }} as nominal_coverage,
+        cast({{ coverage }} as double) as nominal_coverage,
         'not_backtestable' as validation_status,
         'no honest backtest: '
         || {{ dbt.cast('int_as_of_date.history_days', dbt.type_string()) }}

@@ -313,7 +313,7 @@ CHARTS: dict[str, tuple[str, Callable, str]] = {
         "runs above the dashed baselines, the better the ranking: target campaigns from the top of the list."),
     "clv_by_tier": ("CLV by tier", clv_by_tier,
         "How predicted CLV spreads over customers in each tier. The High tier holds most of the future "
-        "value: the budget table below splits spending by tier."),
+        "value: the budget table above splits spending by tier."),
     "quarantine": ("Order lines left out", quarantine,
         "Order lines the analysis did not use, by reason (docs/data.md says how to fix each). A long bar "
         "means the input needs a look before the numbers are trusted."),
@@ -419,13 +419,14 @@ def render(database: Path, published: Path | None = None) -> str:
         sections = [(key, title, (partial(draw, published=ids) if key == "run_history" else draw)(con), text)
                     for key, (title, draw, text) in CHARTS.items()]  # fmt: skip
     table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts)
-    body = "".join(
+    # what to do first (budget and actions), then the charts that explain it
+    body = "".join(f"<section><h2>{html.escape(title)}</h2><p>{html.escape(text)}</p>{content}</section>"
+                   for title, content, text in tables)  # fmt: skip
+    body += "".join(
         f'<section><h2>{html.escape(title)}</h2><figure class="chart" data-chart="{key}">{svg}'
         f"<figcaption>{html.escape(text)}</figcaption></figure></section>"
         for key, title, svg, text in sections
     )
-    body += "".join(f"<section><h2>{html.escape(title)}</h2><p>{html.escape(text)}</p>{content}</section>"
-                    for title, content, text in tables)  # fmt: skip
     glossary = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in GLOSSARY.items())
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
@@ -459,7 +460,7 @@ def open_in_browser(report: Path, screenshot: Path | None = None) -> dict[str, s
     dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([*flags, "--window-size=1280,8500", f"--screenshot={screenshot.resolve()}", url],
+        subprocess.run([*flags, "--window-size=1280,8000", f"--screenshot={screenshot.resolve()}", url],
                        capture_output=True, timeout=120, check=True)  # fmt: skip
     body = re.search(r"<body([^>]*)>", dom)
     return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body.group(1))) if body else {}

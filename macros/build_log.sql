@@ -17,11 +17,7 @@
 {#- The vars given on the command line, as sorted JSON: what must be equal for two builds'
     tables to be published together. -#}
 {% macro build_vars_json() %}
-    {%- set given = invocation_args_dict.get('vars') if invocation_args_dict is mapping else none -%}
-    {%- if given is string -%}
-        {%- set given = fromyaml(given) -%}
-    {%- endif -%}
-    {{ return(tojson(given if given is mapping else {}, sort_keys=true)) }}
+    {{ return(tojson(given_vars(), sort_keys=true)) }}
 {% endmacro %}
 
 

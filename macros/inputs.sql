@@ -7,14 +7,21 @@
     is read from the invocation's arguments instead; the project's defaults (dbt_project.yml,
     code of this project) through var(). -#}
 {% macro raw_var(name) %}
+    {%- set given = given_vars() -%}
+    {%- if name in given -%}
+        {{ return(given[name]) }}
+    {%- endif -%}
+    {{ return(var(name)) }}
+{% endmacro %}
+
+
+{#- The vars given with --vars, as a mapping (empty when none), never rendered. -#}
+{% macro given_vars() %}
     {%- set given = invocation_args_dict.get('vars') if invocation_args_dict is mapping else none -%}
     {%- if given is string -%}
         {%- set given = fromyaml(given) -%}
     {%- endif -%}
-    {%- if given is mapping and name in given -%}
-        {{ return(given[name]) }}
-    {%- endif -%}
-    {{ return(var(name)) }}
+    {{ return(given if given is mapping else {}) }}
 {% endmacro %}
 
 

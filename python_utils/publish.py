@@ -152,14 +152,30 @@ def choose_run(con, last: dict | None) -> tuple[str, Build, list[str]]:
     return newest, builds[newest], sorted(by_build)
 
 
-def last_published(out: Path) -> dict | None:
-    """The last published run (published_runs' latest row as a dict), or None."""
+HISTORY_COLUMNS = ("run_id", "published_at", "source", "vars_json", "builds_json", "rows_json")
+
+
+def published_history(out: Path) -> list[tuple]:
+    """Every run published to ``out``, oldest first (empty when nothing is, or when the file
+    was written before the history was kept)."""
     if not (out / BI_DATABASE).exists():
-        return None
+        return []
     with duckdb.connect(str(out / BI_DATABASE), read_only=True) as con:
-        row = con.execute("select * from published_runs order by published_at desc limit 1").fetchone()
-        names = [d[0] for d in con.description]
-    return {**dict(zip(names, row, strict=True)), "rows": json.loads(row[names.index("rows_json")])}
+        try:
+            return con.execute(
+                f"select {', '.join(HISTORY_COLUMNS)} from published_runs order by published_at"
+            ).fetchall()
+        except duckdb.CatalogException:
+            return []
+
+
+def last_published(out: Path) -> dict | None:
+    """The last published run as a dict of its published_runs row (rows parsed), or None."""
+    history = published_history(out)
+    if not history:
+        return None
+    last = dict(zip(HISTORY_COLUMNS, history[-1], strict=True))
+    return {**last, "rows": json.loads(last["rows_json"])}
 
 
 def shrinkage(rows: dict[str, int], last: dict | None, tolerance: float) -> list[str]:
@@ -195,7 +211,7 @@ def publish(
               "builds_json": json.dumps(made_of), "rows": rows}  # fmt: skip
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
-    staged = write_bi_database(database, record, out / f".{BI_DATABASE}.{run_id}", out / BI_DATABASE)
+    staged = write_bi_database(database, record, out / f".{BI_DATABASE}.{run_id}", published_history(out))
     run_dir = runs / run_id
     if not run_dir.exists():
         export_parquet(staged, runs / f".{run_id}.partial", run_dir, record)
@@ -205,9 +221,9 @@ def publish(
     return Published(run_id, run_dir, out / BI_DATABASE, rows)
 
 
-def write_bi_database(database: Path, record: dict, path: Path, previous: Path) -> Path:
+def write_bi_database(database: Path, record: dict, path: Path, history: list[tuple]) -> Path:
     """The BI file of one run: its tables in their build schemas, a view per table in main, which
-    run it is, and the runs published before (from ``previous``)."""
+    run it is, and the runs published before (``history``)."""
     path.unlink(missing_ok=True)
     with duckdb.connect() as con:
         con.execute(f"attach '{sql_path(database)}' as build (read_only)")
@@ -221,15 +237,12 @@ def write_bi_database(database: Path, record: dict, path: Path, previous: Path) 
             "create table bi.main.published_runs (run_id varchar, published_at timestamptz, source varchar,"
             " vars_json varchar, builds_json varchar, rows_json varchar)"
         )
-        if previous.exists():
-            con.execute(f"attach '{sql_path(previous)}' as previous (read_only)")
-            con.execute("insert into bi.main.published_runs select * from previous.main.published_runs"
-                        " where run_id <> ?", [record["run_id"]])  # fmt: skip
-        con.execute(
-            "insert into bi.main.published_runs values (?, cast(? as timestamptz), ?, ?, ?, ?)",
-            [record["run_id"], record["published_at"], record["source"], record["vars_json"],
-             record["builds_json"], json.dumps(record["rows"])],
-        )  # fmt: skip
+        rows = [row for row in history if row[0] != record["run_id"]]
+        rows.append((record["run_id"], record["published_at"], record["source"], record["vars_json"],
+                     record["builds_json"], json.dumps(record["rows"])))  # fmt: skip
+        con.executemany(
+            "insert into bi.main.published_runs values (?, cast(? as timestamptz), ?, ?, ?, ?)", rows
+        )
         con.execute("create view bi.main.published_run as select run_id, published_at, source from published_runs"
                     " order by published_at desc limit 1")  # fmt: skip
     return path

@@ -14,6 +14,12 @@
 {% endmacro %}
 
 
+{#- Whether this invocation is logged: a `dbt build` or `dbt run` on DuckDB, at run time. -#}
+{% macro build_log_applies() %}
+    {{ return(execute and target.type == 'duckdb' and flags.WHICH in ('build', 'run')) }}
+{% endmacro %}
+
+
 {#- The vars given on the command line, as sorted JSON: what must be equal for two builds'
     tables to be published together. -#}
 {% macro build_vars_json() %}
@@ -23,7 +29,7 @@
 
 {#- on-run-start: the log's tables, and this invocation's row (build and run only). -#}
 {% macro start_build_log() %}
-    {%- if not execute or target.type != 'duckdb' or flags.WHICH not in ('build', 'run') -%}
+    {%- if not build_log_applies() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set schema = build_log_schema() -%}
@@ -40,7 +46,7 @@
 
 {#- post-hook of every model, inside its transaction: the stamp commits with the table. -#}
 {% macro stamp_model_build() %}
-    {%- if not execute or target.type != 'duckdb' or flags.WHICH not in ('build', 'run') -%}
+    {%- if not build_log_applies() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set parents = [] -%}
@@ -56,7 +62,7 @@
 
 {#- on-run-end: this invocation finished; the nodes that did not succeed, if any. -#}
 {% macro finish_build_log(results) %}
-    {%- if not execute or target.type != 'duckdb' or flags.WHICH not in ('build', 'run') -%}
+    {%- if not build_log_applies() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set failed = [] -%}

@@ -267,6 +267,11 @@ def test_after_the_kills_a_complete_build_publishes_and_the_history_marks_what_w
             r[0] for r in con.execute("select run_id from published_runs order by published_at").fetchall()
         ]
     assert published == [history[k][0] for k in ("first", "second", "third", "last")]
+    with duckdb.connect(str(ws.out / "clv_bi.duckdb"), read_only=True) as con:
+        marked = dict(
+            con.execute("select run_id, bool_and(is_published) from clv_model_runs group by 1").fetchall()
+        )
+    assert sorted(r for r, yes in marked.items() if yes) == sorted(published) and len(marked) > len(published)
     with duckdb.connect(str(ws.db), read_only=True) as con:
         builds = con.execute("select count(distinct run_id) from ml.clv_model_runs").fetchone()[0]
     title = re.search(r"Run history: (\d+) build\(s\), (\d+) published", history["report"].read_text())

@@ -245,6 +245,9 @@ def write_bi_database(database: Path, record: dict, path: Path, history: list[tu
         )
         con.execute("create view bi.main.published_run as select run_id, published_at, source from published_runs"
                     " order by published_at desc limit 1")  # fmt: skip
+        # the run history says which builds reached BI (a failed, killed or refused one did not)
+        con.execute("create or replace view bi.main.clv_model_runs as select *, run_id in"
+                    " (select run_id from published_runs) as is_published from ml.clv_model_runs")  # fmt: skip
     return path
 
 

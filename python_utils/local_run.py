@@ -18,18 +18,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from python_utils.publish import NotPublished, last_published, publish
+from python_utils.publish import last_published, publish_or_exit
 
 
-def dbt(arguments: list[str]) -> int:
-    return subprocess.run([str(Path(sys.executable).with_name("dbt")), *arguments]).returncode
+def dbt_build(arguments: list[str]) -> None:
+    """`dbt build` with ``arguments``; exit non-zero when it fails (nothing is published then)."""
+    if subprocess.run([str(Path(sys.executable).with_name("dbt")), "build", *arguments]).returncode != 0:
+        raise SystemExit("the build failed: nothing published; readers keep the last published run")
 
 
 def publish_and_keep_state(args) -> None:
-    try:
-        published = publish(args.database, args.out, args.allow_shrink, args.shrink_tolerance)
-    except NotPublished as error:
-        raise SystemExit(f"nothing published ({error}); readers keep the last published run") from error
+    published = publish_or_exit(args.database, args.out, args.allow_shrink, args.shrink_tolerance)
     # dbt wrote the manifest when the build began: the code of the run just published
     args.state.mkdir(parents=True, exist_ok=True)
     shutil.copy(
@@ -43,8 +42,7 @@ def build(args) -> None:
     given = dict(json.loads(args.vars)) if args.vars else {}
     if args.orders:
         given["transactions_path"] = args.orders
-    if dbt(["build", *(["--vars", json.dumps(given)] if given else [])]) != 0:
-        raise SystemExit("the build failed: nothing published; readers keep the last published run")
+    dbt_build(["--vars", json.dumps(given)] if given else [])
     publish_and_keep_state(args)
 
 
@@ -58,8 +56,7 @@ def dev(args) -> None:
             raise SystemExit(f"no state in {args.state}/ to compare with: run `make build` first")
         selection += ["--state", str(args.state)]
     print(f"dev build on top of published run {last['run_id']}, with its vars {last['vars_json']}")
-    if dbt(["build", *selection, "--vars", last["vars_json"]]) != 0:
-        raise SystemExit("the build failed: nothing published; readers keep the last published run")
+    dbt_build([*selection, "--vars", last["vars_json"]])
     publish_and_keep_state(args)
 
 

@@ -301,6 +301,14 @@ def connection_help(published: Path) -> str:
     ])  # fmt: skip
 
 
+def publish_or_exit(database: Path, out: Path, allow_shrink: bool, shrink_tolerance: float) -> Published:
+    """publish(), or exit non-zero saying why nothing was published."""
+    try:
+        return publish(database, out, allow_shrink, shrink_tolerance)
+    except NotPublished as error:
+        raise SystemExit(f"nothing published ({error}); readers keep the last published run") from error
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("database", type=Path, help="the build's DuckDB file")
@@ -311,10 +319,7 @@ def main() -> None:
     parser.add_argument("--shrink-tolerance", type=float, default=0.0,
                         help="the share lines or customers may shrink by without --allow-shrink (default 0)")  # fmt: skip
     args = parser.parse_args()
-    try:
-        published = publish(args.database, args.out, args.allow_shrink, args.shrink_tolerance)
-    except NotPublished as error:
-        raise SystemExit(f"nothing published ({error}); readers keep the last published run") from error
+    published = publish_or_exit(args.database, args.out, args.allow_shrink, args.shrink_tolerance)
     print(f"published run {published.run_id}: " + ", ".join(f"{k} {v:,}" for k, v in published.rows.items()))
 
 

@@ -169,9 +169,10 @@ def published_history(out: Path) -> list[tuple]:
             return []
 
 
-def last_published(out: Path) -> dict | None:
-    """The last published run as a dict of its published_runs row (rows parsed), or None."""
-    history = published_history(out)
+def last_published(out: Path, history: list[tuple] | None = None) -> dict | None:
+    """The last published run as a dict of its published_runs row (rows parsed), or None;
+    from ``history`` when the caller has read it already."""
+    history = published_history(out) if history is None else history
     if not history:
         return None
     last = dict(zip(HISTORY_COLUMNS, history[-1], strict=True))
@@ -192,7 +193,8 @@ def publish(
 ) -> Published:
     """Publish ``database``'s tables as one run (see the module); NotPublished when they are not one."""
     out = out.resolve()
-    last = last_published(out)
+    history = published_history(out)
+    last = last_published(out, history)
     with duckdb.connect(str(database), read_only=True) as con:
         run_id, build, made_of = choose_run(con, last)
         rows = {name: con.execute(f"select count(*) from {table}").fetchone()[0]
@@ -211,7 +213,7 @@ def publish(
               "builds_json": json.dumps(made_of), "rows": rows}  # fmt: skip
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
-    staged = write_bi_database(database, record, out / f".{BI_DATABASE}.{run_id}", published_history(out))
+    staged = write_bi_database(database, record, out / f".{BI_DATABASE}.{run_id}", history)
     run_dir = runs / run_id
     if not run_dir.exists():
         export_parquet(staged, runs / f".{run_id}.partial", run_dir, record)

@@ -84,8 +84,16 @@ def demo_shop(tmp_path_factory) -> dict:
     lines, truth = generate_shop(ShopConfig())
     data = write_shop(lines, truth, workdir / "raw")
     db_path = workdir / "clv.duckdb"
-    run_dbt("build", workdir, db_path, {"transactions_path": str(data)}, unit_tests=True)
-    return {"workdir": workdir, "data": data, "db": db_path, "truth": truth, "lines": lines}
+    variables = {"transactions_path": str(data)}
+    run_dbt("build", workdir, db_path, variables, unit_tests=True)
+    return {
+        "workdir": workdir,
+        "data": data,
+        "db": db_path,
+        "truth": truth,
+        "lines": lines,
+        "variables": variables,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -100,4 +108,4 @@ def cdnow_shop(tmp_path_factory) -> dict:
     as_of = "1998-03-31"
     variables = {"transactions_path": str(data), "as_of_date": as_of, "horizon_days": 182}
     run_dbt("build", workdir, db_path, variables)
-    return {"workdir": workdir, "db": db_path, "lines": lines, "as_of": as_of}
+    return {"workdir": workdir, "db": db_path, "lines": lines, "as_of": as_of, "variables": variables}

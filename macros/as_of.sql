@@ -57,11 +57,10 @@
 {%- endmacro %}
 
 
-{#- The backtest window int_as_of_date decided, read when the SQL is compiled:
-    {horizon_days, backtest_window, is_backtestable}. -#}
-{% macro backtest_window() %}
+{#- The backtest window int_as_of_date (the relation as_of) decided, read when the SQL is
+    compiled: {horizon_days, backtest_window, is_backtestable}. -#}
+{% macro backtest_window(as_of) %}
     {%- set default = {'horizon_days': clv_var('horizon_days'), 'backtest_window': 'full', 'is_backtestable': true} -%}
-    {%- set as_of = ref('int_as_of_date') -%}
     {#- Parsing, a unit test (its inputs are CTEs), or compiling before any build (linting):
         the full horizon. -#}
     {%- if not execute or '__dbt__cte__' in (as_of | string) or load_relation(as_of) is none -%}

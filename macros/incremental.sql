@@ -77,14 +77,16 @@
     It validates everything again, with the reason logged, when the raw rows up to the table's
     latest load are not as many as the table holds (rows deleted or replaced, or rows without a
     load time), or when the rules changed (seeds and vars, fingerprinted in validation_rules).
-    Returns {'mode': 'full' | 'orders', 'after', 'up_to', 'future_after', 'reason'}; the reason
-    of an 'orders' plan counts the rows it validates unless counted=false. -#}
-{% macro validation_plan(counted=true) %}
-    {%- set plan = {'mode': 'full', 'after': none, 'up_to': none, 'future_after': none, 'reason': 'first build'} -%}
+    The relations: staged (int_order_lines_identified) and the two seeds the rules join.
+    Returns {'mode': 'full' | 'orders', 'after', 'up_to', 'future_after', 'staged', 'reason'};
+    the reason of an 'orders' plan counts the rows it validates unless counted=false. -#}
+{% macro validation_plan(staged, currency_rates, order_statuses, counted=true) %}
+    {%- set plan = {'mode': 'full', 'after': none, 'up_to': none, 'future_after': none, 'staged': staged,
+        'reason': 'first build'} -%}
     {%- if not execute or not is_incremental() -%}
         {{ return(plan) }}
     {%- endif -%}
-    {%- set rules = run_query("select " ~ validation_rules(ref('currency_rates'), ref('order_statuses'))).rows[0][0] -%}
+    {%- set rules = run_query("select " ~ validation_rules(currency_rates, order_statuses)).rows[0][0] -%}
     {%- set held = run_query(
         "select max(loaded_at), count(*), min(validation_rules), max(validation_rules),"
         ~ " min(case when reject_reason = 'future_ordered_at' then validated_at end) from " ~ this).rows[0] -%}
@@ -97,7 +99,6 @@
         {{ return(plan) }}
     {%- endif -%}
     {%- set after = held[0] | string -%}
-    {%- set staged = ref('int_order_lines_identified') -%}
     {%- set raw = run_query(
         "select max(loaded_at), count(case when not coalesce(loaded_at > " ~ timestamp_literal(after) ~ ", false) then 1 end)"
         ~ " from " ~ staged).rows[0] -%}
@@ -116,23 +117,23 @@
 {% endmacro %}
 
 
-{#- The staged rows an 'orders' plan validates: a filter on stg_shop__order_lines. -#}
+{#- The staged rows an 'orders' plan validates: a filter on its staged relation. -#}
 {% macro revalidated_rows(plan) %}
     {%- set up_to = "loaded_at <= " ~ timestamp_literal(plan.up_to) -%}
     {%- set new_rows = "loaded_at > " ~ timestamp_literal(plan.after) ~ " and " ~ up_to -%}
     {%- set touched = new_rows ~ (" or ordered_at > " ~ timestamp_literal(plan.future_after) if plan.future_after else "") -%}
     {{- return("(" ~ new_rows ~ ") or ((" ~ up_to ~ " or loaded_at is null) and order_id in (select order_id from "
-        ~ ref('int_order_lines_identified') ~ " where " ~ touched ~ "))") -}}
+        ~ plan.staged ~ " where " ~ touched ~ "))") -}}
 {% endmacro %}
 
 
 {#- pre_hook of int_order_lines_flagged: a full validation on an incremental run starts empty
     (an 'orders' run is replaced order by order by delete+insert). -#}
-{% macro validation_clear() %}
+{% macro validation_clear(staged, currency_rates, order_statuses) %}
     {%- if not execute or not is_incremental() -%}
         {{ return('select 1') }}
     {%- endif -%}
-    {%- set plan = validation_plan(counted=false) -%}
+    {%- set plan = validation_plan(staged, currency_rates, order_statuses, counted=false) -%}
     {{ return('delete from ' ~ this if plan.mode == 'full' else 'select 1') }}
 {% endmacro %}
 

@@ -14,7 +14,7 @@
     (sample_order): the backtest measures models on a sample, and what grows with the customer
     count past it (fits of the backtest's BG/NBD, scoring, metrics) stops growing. -#}
 
-{%- set window = backtest_window() -%}
+{%- set window = backtest_window(ref('int_as_of_date')) -%}
 
 with
 

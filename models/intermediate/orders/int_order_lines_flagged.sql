@@ -18,15 +18,17 @@
     the last one and replaces them (macros/incremental.sql, validation_plan). Permanent and
     clustered by order_date on Snowflake then: it keeps state across runs. -#}
 {#- When nothing is kept, the build stops here with what to fix (stop_if_nothing_kept). -#}
+{%- set inputs = [ref('int_order_lines_identified'), ref('currency_rates'), ref('order_statuses')] -%}
 {%- set settings = {'materialized': 'table',
     'post_hook': [{'sql': '{{ stop_if_nothing_kept() }}', 'transaction': false}]} -%}
 {%- if clv_var('raw_loaded_at_column') is not none -%}
     {%- do settings.update({'materialized': 'incremental', 'incremental_strategy': 'delete+insert',
         'unique_key': 'order_id', 'on_schema_change': 'fail', 'cluster_by': ['order_date'], 'transient': false,
-        'pre_hook': '{{ validation_clear() }}'}) -%}
+        'pre_hook': "{{ validation_clear(ref('int_order_lines_identified'), ref('currency_rates'),"
+            ~ " ref('order_statuses')) }}"}) -%}
 {%- endif -%}
 {{ config(**settings) }}
-{%- set plan = validation_plan() -%}
+{%- set plan = validation_plan(*inputs) -%}
 {%- if is_incremental() %}{{ log(this.identifier ~ ": " ~ ("incremental" if plan.mode == 'orders' else "full")
     ~ " validation: " ~ plan.reason, info=true) }}{% endif -%}
 {%- set min_order_timestamp = timestamp_literal(clv_var('min_order_date')) -%}

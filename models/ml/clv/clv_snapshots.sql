@@ -1,14 +1,14 @@
 {#- Every snapshot the CLV models fit or score on, one row per (snapshot_name, customer_id):
-    scoring (customer_rfm at as_of_date, horizon_days ahead) and the backtest's calibration
+    scoring (int_customers_rfm_scored at as_of_date, horizon_days ahead) and the backtest's calibration
     and training snapshots (int_customer_snapshots, backtest horizon ahead, with targets). -#}
 
 {%- set columns = clv_feature_columns() %}
 
 with
 
-customer_rfm as (
+int_customers_rfm_scored as (
 
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customers_rfm_scored') }}
 
 ),
 
@@ -28,18 +28,18 @@ scoring as (
 
     select
         'scoring' as snapshot_name,
-        customer_rfm.as_of_date as snapshot_date,
+        int_customers_rfm_scored.as_of_date as snapshot_date,
         int_as_of_date.horizon_days,
         {%- for column in columns %}
-            customer_rfm.{{ column }},
+            int_customers_rfm_scored.{{ column }},
         {%- endfor %}
         {{ dbt.cast('null', dbt.type_int()) }} as target_purchases,
         cast(null as double) as target_revenue
 
-    from customer_rfm
+    from int_customers_rfm_scored
     cross join int_as_of_date
     -- the CLV models fit and score customers with a purchase; clv_predictions values the rest
-    where customer_rfm.has_purchase
+    where int_customers_rfm_scored.has_purchase
 
 ),
 

@@ -9,7 +9,7 @@ with
 
 customers as (
 
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customers_rfm_scored') }}
     -- K-Means is fitted on customers with a purchase; customer_segments names the rest
     where has_purchase
 

@@ -28,14 +28,14 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 data: $(DEMO_DATA)
 
 $(DEMO_DATA): | install
-	$(BIN)/python -m python_utils.synth --customers $(CUSTOMERS) --out data/raw
+	$(BIN)/python -m python_utils.tools.synth --customers $(CUSTOMERS) --out data/raw
 
 cdnow: $(CDNOW_DATA)
 
 $(CDNOW_DATA): | install
-	$(BIN)/python -m python_utils.cdnow --out $(CDNOW_DATA)
+	$(BIN)/python -m python_utils.tools.cdnow --out $(CDNOW_DATA)
 
-# Publishing (python_utils/publish.py): the BI copy in PUBLISHED. A run whose kept lines or
+# Publishing (python_utils/tools/publish.py): the BI copy in PUBLISHED. A run whose kept lines or
 # customers shrink against the last published run is refused unless ALLOW_SHRINK=1 (or within
 # SHRINK_TOLERANCE, a share); the manifest of each published build is kept in STATE_DIR.
 PUBLISHED ?= published
@@ -43,23 +43,23 @@ STATE_DIR ?= .state
 SHRINK_TOLERANCE ?= 0
 PUBLISH_FLAGS = --out '$(PUBLISHED)' --shrink-tolerance $(SHRINK_TOLERANCE) \
 	$(if $(filter 1 true yes,$(ALLOW_SHRINK)),--allow-shrink)
-RUN := $(BIN)/python -m python_utils.local_run
+RUN := $(BIN)/python -m python_utils.tools.local_run
 
 # The demo: install, generate data, build everything on DuckDB, publish the BI-facing tables for
 # readers, say where it landed and how a BI tool connects, write the report.
 demo: install data
 	$(RUN) build $(PUBLISH_FLAGS) --state '$(STATE_DIR)'
 	$(BIN)/python scripts/show_results.py clv.duckdb $(PUBLISHED)
-	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT) --published $(PUBLISHED)
+	$(BIN)/python -m python_utils.tools.html_report clv.duckdb --out $(REPORT) --published $(PUBLISHED)
 
-# One self-contained HTML file of charts from the build (python_utils/html_report.py).
+# One self-contained HTML file of charts from the build (python_utils/tools/html_report.py).
 REPORT := reports/clv_report.html
 report: install
-	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT) --published $(PUBLISHED)
+	$(BIN)/python -m python_utils.tools.html_report clv.duckdb --out $(REPORT) --published $(PUBLISHED)
 
 # The README's picture of the report (needs chromium).
 report-screenshot: install browser
-	$(BIN)/python -m python_utils.html_report clv.duckdb --out $(REPORT) --published $(PUBLISHED) --screenshot report.png
+	$(BIN)/python -m python_utils.tools.html_report clv.duckdb --out $(REPORT) --published $(PUBLISHED) --screenshot report.png
 
 # Headless Chromium for the report's browser test: Debian's package, installed when absent
 # (as root with apt); otherwise that test is skipped and says why.
@@ -81,7 +81,7 @@ dev: install
 
 # Publish the last complete build again (e.g. after ALLOW_SHRINK=1 was needed).
 publish: install
-	$(BIN)/python -m python_utils.publish "$${CLV_DUCKDB_PATH:-clv.duckdb}" $(PUBLISH_FLAGS)
+	$(BIN)/python -m python_utils.tools.publish "$${CLV_DUCKDB_PATH:-clv.duckdb}" $(PUBLISH_FLAGS)
 
 PY_DIRS := $(wildcard python_utils integration_tests scripts benchmarks models)
 
@@ -110,15 +110,15 @@ bench: install
 
 # Snowflake (docs/snowflake.md). python_utils goes to the stage as a zip, one folder per release.
 python-utils-zip: install
-	$(BIN)/python -m python_utils.package build/python_utils.zip --check-release dbt_project.yml
+	$(BIN)/python -m python_utils.tools.package build/python_utils.zip --check-release dbt_project.yml
 
 # After changing python_utils: name the new release in dbt_project.yml (then test and commit).
 python-utils-release: install
-	$(BIN)/python -m python_utils.package --write-release dbt_project.yml
+	$(BIN)/python -m python_utils.tools.package --write-release dbt_project.yml
 
 deploy-snowflake: python-utils-zip
 	DBT_TARGET=snowflake $(DBT) run-operation upload_python_utils \
-		--args "{zip_path: '$(CURDIR)/build/python_utils.zip', release: '$$($(BIN)/python -m python_utils.package --release)'}"
+		--args "{zip_path: '$(CURDIR)/build/python_utils.zip', release: '$$($(BIN)/python -m python_utils.tools.package --release)'}"
 
 check-snowflake-packages: install
 	DBT_TARGET=snowflake $(DBT) run-operation check_snowflake_packages

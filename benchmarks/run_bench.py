@@ -22,7 +22,7 @@ import duckdb
 import yaml
 
 from python_utils import btyd
-from python_utils.synth import ShopConfig, generate_shop, write_chunked_shop
+from python_utils.tools.synth import ShopConfig, generate_shop, write_chunked_shop
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

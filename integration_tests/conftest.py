@@ -12,8 +12,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from python_utils.cdnow import load_cdnow_order_lines
-from python_utils.synth import ShopConfig, generate_shop, write_shop
+from python_utils.tools.cdnow import load_cdnow_order_lines
+from python_utils.tools.synth import ShopConfig, generate_shop, write_shop
 
 REPO = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))

@@ -5,7 +5,7 @@ horizon, and a short one. Each builds green and publishes every customer, with i
 import pytest
 
 from integration_tests.conftest import query, run_dbt
-from python_utils.cdnow import load_cdnow_order_lines
+from python_utils.tools.cdnow import load_cdnow_order_lines
 
 
 @pytest.fixture(scope="module")

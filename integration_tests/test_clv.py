@@ -62,7 +62,7 @@ def test_runs_accumulate_history(demo_shop):
 def december_shop(tmp_path_factory) -> dict:
     """A shop whose purchases peak in December (3x an average month at the peak), with returns
     as negative credit lines; the 182-day holdout (July to December) holds the peak."""
-    from python_utils.synth import ShopConfig, generate_shop, write_shop
+    from python_utils.tools.synth import ShopConfig, generate_shop, write_shop
 
     workdir = tmp_path_factory.mktemp("december")
     lines, truth = generate_shop(ShopConfig(customers=8_000, seed=7, seasonality=2.0))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from integration_tests.conftest import NO_TESTS, run_dbt
-from python_utils.synth import ShopConfig, generate_shop, write_shop
+from python_utils.tools.synth import ShopConfig, generate_shop, write_shop
 
 
 def differs_from_full_build(db, reference_db) -> int:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from integration_tests.conftest import query, run_dbt
-from python_utils.synth import OUTPUT_COLUMNS, ShopConfig, generate_shop
+from python_utils.tools.synth import OUTPUT_COLUMNS, ShopConfig, generate_shop
 
 FIRST_LOAD, SECOND_LOAD = "2025-01-01 02:00:00", "2025-06-01 02:00:00"
 TABLES = ("int_order_lines_flagged", "int_order_lines_validated", "int_order_lines_rejected")

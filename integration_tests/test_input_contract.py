@@ -227,7 +227,7 @@ def test_a_shop_without_line_numbers_loses_nothing(tmp_path):
     revenue are kept (only exact repeats are duplicates), not every second line of an order."""
     from dataclasses import replace
 
-    from python_utils.synth import ShopConfig, generate_shop, write_shop
+    from python_utils.tools.synth import ShopConfig, generate_shop, write_shop
 
     config = ShopConfig(customers=400, seed=9)
     totals = []
@@ -373,7 +373,7 @@ def test_a_crafted_path_cannot_run_sql(tmp_path):
 
 def test_the_same_parquet_gives_identical_marts_in_any_machine_time_zone(tmp_path):
     """A timestamptz column and naive text, read under TZ=UTC and TZ=America/New_York."""
-    from python_utils.synth import ShopConfig, generate_shop
+    from python_utils.tools.synth import ShopConfig, generate_shop
 
     lines, _ = generate_shop(ShopConfig(customers=300, seed=4))
     lines = lines[lines["dirty_kind"].isna()].drop(columns="dirty_kind")

@@ -1,8 +1,8 @@
-"""What people and BI tools read (python_utils/publish.py, `make build`, `make dev`,
+"""What people and BI tools read (python_utils/tools/publish.py, `make build`, `make dev`,
 `make publish`): one complete run or nothing, whatever target/ holds; openable by DuckDB 1.x
 clients and from a copied folder; own data through `make build ORDERS=...`; a shrinking input
 refused; the analyst loop publishing one consistent run; MetricFlow on the published copy while
-a build holds the build's file. The HTML report (python_utils/html_report.py) opens in
+a build holds the build's file. The HTML report (python_utils/tools/html_report.py) opens in
 headless Chromium with every chart drawn and no script error.
 
 Everything runs through the Makefile, as a user would, into a throw-away folder."""
@@ -21,9 +21,10 @@ import pandas as pd
 import pytest
 
 from integration_tests.conftest import REPO, invoke_dbt
-from python_utils.html_report import CHARTS, chromium, open_in_browser, write_report
-from python_utils.publish import connection_help
-from python_utils.synth import ShopConfig, generate_shop, write_shop
+from python_utils.tools.html_report import CHARTS, write_report
+from python_utils.tools.publish import connection_help
+from python_utils.tools.report_browser import chromium, open_in_browser
+from python_utils.tools.synth import ShopConfig, generate_shop, write_shop
 
 BI_CLIENT = REPO / ".venv-duckdb1" / "bin" / "python"  # `make bi-client`
 MF = str(REPO / ".venv" / "bin" / "mf")

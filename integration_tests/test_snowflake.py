@@ -21,8 +21,8 @@ import pytest
 
 from integration_tests.conftest import NO_TESTS, REPO, query, query_frame, run_dbt
 from integration_tests.run_on_fakesnow import SAMPLES, WAREHOUSE_FIT_ROWS
-from python_utils.package import build_zip, project_release, release_id
-from python_utils.synth import DirtyShares, ShopConfig, generate_shop, write_shop
+from python_utils.tools.package import build_zip, project_release, release_id
+from python_utils.tools.synth import DirtyShares, ShopConfig, generate_shop, write_shop
 
 DUMMY_CREDENTIALS = {
     "SNOWFLAKE_ACCOUNT": "dummy",
@@ -155,16 +155,39 @@ def test_snowflake_operations_settings(fakesnow_run, snowflake_manifest):
     assert re.search(r"ordered_at >\s*cast\('[0-9: -]+' as timestamp_ntz\) then 'future_ordered_at'", sql)
 
 
-def test_python_utils_imports_from_its_stage_zip(tmp_path):
+def test_stage_zip_holds_the_runtime_the_python_models_import_and_no_tool(tmp_path):
+    """What the Python models import loads from the zip alone (the installed package hidden);
+    the tests' oracle (python_utils.reference) and the tools are not in it."""
     archive = build_zip(tmp_path / "python_utils.zip")
-    assert "python_utils/tests/test_btyd.py" not in zipfile.ZipFile(archive).namelist()
-    code = "import python_utils.clv, python_utils.segmentation as s; print(s.__file__)"
-    done = subprocess.run(
-        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(archive)!r}); {code}"],
-        cwd=tmp_path, capture_output=True, text=True,
-    )  # fmt: skip
+    names = zipfile.ZipFile(archive).namelist()
+    assert names and all(re.fullmatch(r"python_utils/\w+\.py", name) for name in names), names
+    imported = sorted(
+        {
+            module
+            for model in (REPO / "models").rglob("*.py")
+            for dotted, listed in re.findall(
+                r"^from python_utils(\.\w+)? import (.+)$", model.read_text(), re.M
+            )
+            for module in ([dotted[1:]] if dotted else listed.replace(" ", "").split(","))
+        }
+    )
+    assert {"clv", "segmentation", "io", "versioning"} <= set(imported)
+    code = (
+        f"import sys; sys.path.insert(0, {str(archive)!r}); "
+        "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]; "
+        f"import importlib; [importlib.import_module('python_utils.' + m) for m in {imported!r}]; "
+        "import python_utils; print(python_utils.__file__); "
+        "missing = [] \n"
+        "for room in ('tools', 'reference'):\n"
+        "    try: importlib.import_module('python_utils.' + room)\n"
+        "    except ModuleNotFoundError: missing.append(room)\n"
+        "print(missing)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "python_utils.zip" in done.stdout
+    located, missing = done.stdout.strip().splitlines()
+    assert "python_utils.zip" in located
+    assert missing == "['tools', 'reference']"
 
 
 TIMINGS = ("fit_seconds", "fitted_at", "seconds")

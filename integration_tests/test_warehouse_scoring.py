@@ -8,6 +8,8 @@ import pytest
 
 from integration_tests.conftest import query_frame
 from python_utils import clv, segmentation
+from python_utils.reference import clv as oracle
+from python_utils.reference import clv_choice as oracle_choice
 
 TOLERANCE = 1e-6
 
@@ -36,19 +38,19 @@ def reference(demo_shop):
     fitted = {name: clv.FittedModels.from_table(part) for name, part in fits.groupby("snapshot_name")}
     frame = {name: part.reset_index(drop=True) for name, part in snapshots.groupby("snapshot_name")}
     horizon = {name: int(part["horizon_days"].iloc[0]) for name, part in frame.items()}
-    scores = clv.score_models(fitted["calibration"], frame["calibration"], horizon["calibration"])
-    earlier = clv.score_models(fitted["training"], frame["training"], horizon["training"])
-    ratios = clv.bias_ratios(
+    scores = oracle.score_models(fitted["calibration"], frame["calibration"], horizon["calibration"])
+    earlier = oracle.score_models(fitted["training"], frame["training"], horizon["training"])
+    ratios = oracle.bias_ratios(
         earlier["customer_group"], frame["training"]["target_revenue"], earlier["revenue_btyd"]
     )
-    scores = clv.add_bias_corrected(scores, ratios)
+    scores = oracle.add_bias_corrected(scores, ratios)
     return {"db": db, "fitted": fitted, "frame": frame, "horizon": horizon, "scores": scores}
 
 
 def test_backtest_predictions_equal_the_library(reference):
     scores, calibration = reference["scores"], reference["frame"]["calibration"]
     rows = []
-    for name in clv.model_names(scores):
+    for name in oracle.model_names(scores):
         purchases = scores.get(f"purchases_{name}", pd.Series(np.nan, index=scores.index))
         rows.append(pd.DataFrame({
             "customer_id": scores["customer_id"], "model_name": name,
@@ -66,7 +68,9 @@ def test_backtest_predictions_equal_the_library(reference):
 
 def test_metrics_and_choice_equal_the_library(reference):
     backtest = query_frame(reference["db"], "select * from ml.clv_backtest order by customer_id, model_name")
-    expected = clv.model_metrics(backtest, coverage=0.8, max_aggregate_error=0.05, seed=42, gate_error=0.10)
+    expected = oracle_choice.model_metrics(
+        backtest, coverage=0.8, max_aggregate_error=0.05, seed=42, gate_error=0.10
+    )
     ours = query_frame(reference["db"], "select * from ml.clv_model_metrics")[list(expected.columns)]
     assert_frames_close(ours, expected, ["model_name", "customer_group"])
 
@@ -77,12 +81,12 @@ def test_published_predictions_equal_the_library(reference):
     metrics = query_frame(db, "select * from ml.clv_model_metrics")
     scoring = reference["frame"]["scoring"]
     rfm = query_frame(db, "select customer_id, rfm_segment, rfm_value_level from marts.customer_rfm")
-    settings = clv.PublishSettings(
+    settings = oracle_choice.PredictionSettings(
         365, 0.10, 0.20, 0.50, 0.80, fits["model_version"].iloc[0], fits["as_of_date"].iloc[0]
     )
-    published = sorted(set(clv.chosen_models(metrics).values()))
+    published = sorted(set(oracle_choice.chosen_models(metrics).values()))
     backtest = query_frame(db, "select * from ml.clv_backtest order by customer_id, model_name")
-    expected = clv.publish(
+    expected = oracle_choice.predictions(
         reference["fitted"]["scoring"],
         scoring,
         backtest_rows=backtest[backtest["model_name"].isin(published)],

@@ -1,4 +1,4 @@
-{#- The backtest's judgement in SQL (python_utils.evaluation is the reference; the integration
+{#- The backtest's judgement in SQL (python_utils.reference.evaluation is the reference; the integration
     tests hold the two equal to 1e-6). -#}
 
 {#- Metrics per model and customer group (repeat = 1, one_time = 2) and over both ('all'):

@@ -1,5 +1,5 @@
 {#- The build log: which dbt invocation built each model, and whether that invocation finished.
-    publish (python_utils/publish.py) reads it from the database itself, never from target/,
+    publish (python_utils/tools/publish.py) reads it from the database itself, never from target/,
     so a killed, failed or partial build cannot pass for a complete run: every published table
     must carry the stamp of one finished, successful build (or of the last published run, for
     the tables a finished dev build did not touch).

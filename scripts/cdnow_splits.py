@@ -24,7 +24,7 @@ import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 from lifetimes.utils import calibration_and_holdout_data
 
-from python_utils import evaluation
+from python_utils.reference import evaluation
 
 REPO = Path(__file__).resolve().parents[1]
 SPLITS = [("1997-08-31", 243), ("1998-03-31", 182), ("1998-06-30", 273), ("1997-06-30", 91)]
@@ -115,7 +115,7 @@ def main() -> None:
     if args.build:
         WORK.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "python_utils.cdnow", "--out", str(WORK / "orders.csv")], check=True
+            [sys.executable, "-m", "python_utils.tools.cdnow", "--out", str(WORK / "orders.csv")], check=True
         )
     rows = []
     for as_of, horizon in SPLITS:

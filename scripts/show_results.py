@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from python_utils.publish import connection_help
+from python_utils.tools.publish import connection_help
 
 SCHEMAS = ("marts", "ml", "intermediate", "reference")
 

@@ -60,7 +60,7 @@ def fixture_loads(customers: int):
     tenths of the lines by date (and the unparsable dates), then the last tenth."""
     import pandas as pd
 
-    from python_utils.synth import ShopConfig, generate_shop, write_shop
+    from python_utils.tools.synth import ShopConfig, generate_shop, write_shop
 
     lines, truth = generate_shop(ShopConfig(customers=customers, seed=7))
     data = write_shop(lines, truth, REPO / "build" / "smoke")
@@ -103,7 +103,9 @@ def main() -> None:
     scratch = f"{os.environ.get('SNOWFLAKE_SCHEMA', 'clv')}_smoke_{uuid.uuid4().hex[:6]}"
     env = {**os.environ, "DBT_TARGET": "snowflake", "SNOWFLAKE_SCHEMA": scratch,
            "DBT_PROFILES_DIR": str(REPO)}  # fmt: skip
-    release = subprocess.check_output([sys.executable, "-m", "python_utils.package", "--release"], text=True)
+    release = subprocess.check_output(
+        [sys.executable, "-m", "python_utils.tools.package", "--release"], text=True
+    )
     zip_path = REPO / "build" / "python_utils.zip"
     raw = {"raw_schema": f"{scratch}_raw", "raw_orders_table": "ORDERS"}
     raw_vars, incremental_vars = json.dumps(raw), json.dumps({**raw, "raw_loaded_at_column": "_LOADED_AT"})

@@ -9,7 +9,7 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter
 from lifetimes.datasets import load_cdnow_summary, load_cdnow_summary_data_with_monetary_value
 
 from python_utils import btyd
-from python_utils.synth import TrueParams, simulate_purchase_times
+from python_utils.tools.synth import TrueParams, simulate_purchase_times
 
 PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader et al. 2005, weeks
 PUBLISHED_GG = {"p": 6.25, "q": 3.74, "v": 15.44}  # Fader, Hardie & Lee 2005

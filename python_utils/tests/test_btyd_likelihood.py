@@ -11,7 +11,7 @@ from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
 from lifetimes.utils import ConvergenceError
 
 from python_utils import btyd_likelihood
-from python_utils.synth import TrueParams, simulate_purchase_times
+from python_utils.tools.synth import TrueParams, simulate_purchase_times
 
 
 def _lifetimes(fitter, *columns, weights=None):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from python_utils.publish import PUBLISHED_TABLES, NotPublished, choose_run, shrinkage
+from python_utils.tools.publish import PUBLISHED_TABLES, NotPublished, choose_run, shrinkage
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 # a published table and what it reads, as the project has it

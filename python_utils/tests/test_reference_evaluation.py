@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from python_utils import evaluation
+from python_utils.reference import evaluation
 
 
 def test_normalized_gini_is_one_for_the_perfect_ranking_and_negative_reversed():

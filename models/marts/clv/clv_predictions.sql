@@ -1,13 +1,11 @@
 {#- One CLV prediction per customer of customer_rfm over the next horizon_days, published from
     the ML layer's tables with the seeds joined here, in the lineage:
 
-    - predicted_revenue: the model clv_model_metrics chose for the customer's group (btyd when
-      that model could not be fitted at as_of_date); btyd_corrected scales btyd by the ratio
-      of actual to predicted revenue btyd had in the backtest;
+    - predicted_revenue and its interval: clv_revenue_predictions (the model chosen for the
+      customer's group);
     - predicted_clv: discounted at the annual discount_rate, revenue spread evenly over the
       horizon: (1 - (1 + rate)^-years) / (years ln(1 + rate));
-    - [clv_lower, clv_upper]: split-conformal, the backtest residuals of the published model
-      per group and prediction bin (macros/backtest_metrics.sql);
+    - [clv_lower, clv_upper]: the revenue interval, discounted alike;
     - clv_tier: top clv_tier_high_share High, bottom clv_tier_low_share Low (average ranks);
     - the clv_action from clv_actions, the RFM segment from customer_rfm, and the
       backtest evidence of the group's published model.
@@ -20,19 +18,12 @@
 {%- set rate = clv_var('discount_rate') %}
 {%- set high_share = clv_var('clv_tier_high_share') %}
 {%- set low_share = clv_var('clv_tier_low_share') %}
-{%- set models = clv_candidates() %}
 
 with
 
-clv_customer_scores as (
+clv_revenue_predictions as (
 
-    select * from {{ ref('clv_customer_scores') }}
-
-),
-
-clv_backtest as (
-
-    select * from {{ ref('clv_backtest') }}
+    select * from {{ ref('clv_revenue_predictions') }}
 
 ),
 
@@ -74,167 +65,6 @@ evidence as (
 
 ),
 
-btyd_backtest as (
-
-    select
-        customer_group,
-        actual_revenue,
-        predicted_revenue
-
-    from clv_model_metrics
-    where model_name = 'btyd' and customer_group in ('repeat', 'one_time')
-
-),
-
-ratios as (
-
-    {{ bias_ratios('btyd_backtest') | indent(4) }}
-
-),
-
-ratio_count as (
-
-    select count(*) as groups_with_ratio from ratios
-
-),
-
-scoring as (
-
-    select
-        clv_customer_scores.*,
-        case
-            when ratio_count.groups_with_ratio > 0
-                then clv_customer_scores.revenue_btyd * coalesce(ratios.bias_ratio, 1.0)
-        end as revenue_btyd_corrected
-
-    from clv_customer_scores
-    left join ratios
-        on clv_customer_scores.customer_group = ratios.customer_group
-    cross join ratio_count
-    where clv_customer_scores.snapshot_name = 'scoring'
-
-),
-
-scored_counts as (
-
-    -- customers each model scored at as_of_date (a model not fitted scores nobody)
-    select
-        {%- for model in models %}
-            count(revenue_{{ model }}) as scored_by_{{ model }},
-        {%- endfor %}
-        count(*) as customers
-
-    from scoring
-
-),
-
-fitted_models as (
-
-    {%- for model in models %}
-        select '{{ model }}' as model_name from scored_counts
-        where scored_by_{{ model }} > 0
-        {{- "\n    union all" if not loop.last }}
-    {%- endfor %}
-
-),
-
-chosen as (
-
-    select
-        evidence.customer_group,
-        coalesce(fitted_models.model_name, 'btyd') as model_name
-
-    from evidence
-    left join fitted_models
-        on evidence.published_model = fitted_models.model_name
-
-),
-
-published as (
-
-    select
-        scoring.*,
-        coalesce(chosen.model_name, 'btyd') as model_name,
-        greatest(coalesce(case coalesce(chosen.model_name, 'btyd')
-            {%- for model in models %}
-                when '{{ model }}' then scoring.revenue_{{ model }}
-            {%- endfor %}
-        end, 0), 0) as predicted_revenue
-
-    from scoring
-    left join chosen
-        on scoring.customer_group = chosen.customer_group
-
-),
-
--- The interval: residuals of the published model in the backtest, per group and prediction bin.
-backtest_published as (
-
-    select clv_backtest.* from clv_backtest
-    inner join evidence
-        on
-            clv_backtest.customer_group = evidence.customer_group
-            and clv_backtest.model_name = evidence.published_model
-
-),
-
-edges as (
-
-    {{ interval_edges('backtest_published', 'customer_group') | indent(4) }}
-
-),
-
-binned as (
-
-    select
-        backtest_published.*,
-        {{ interval_bin('backtest_published.predicted_revenue', 'edges') }} as interval_bin
-
-    from backtest_published
-    inner join edges
-        on backtest_published.customer_group = edges.customer_group
-
-),
-
-offsets as (
-
-    {{ interval_offsets('binned', 'customer_group', clv_var('clv_interval_coverage')) | indent(4) }}
-
-),
-
-intervals as (
-
-    select
-        published.*,
-        -- Without backtest residuals for the group the interval is the estimate itself (a case,
-        -- not coalesce: DuckDB's greatest skips nulls where Snowflake's returns null).
-        case
-            when whole.lower_offset is null then published.predicted_revenue
-            else least(
-                greatest(published.predicted_revenue + coalesce(in_bin.lower_offset, whole.lower_offset), 0),
-                published.predicted_revenue
-            )
-        end as revenue_lower,
-        case
-            when whole.upper_offset is null then published.predicted_revenue
-            else greatest(
-                published.predicted_revenue + coalesce(in_bin.upper_offset, whole.upper_offset),
-                published.predicted_revenue
-            )
-        end as revenue_upper
-
-    from published
-    left join edges
-        on published.customer_group = edges.customer_group
-    left join offsets as whole
-        on published.customer_group = whole.customer_group and whole.interval_bin = -1
-    left join offsets as in_bin
-        on
-            published.customer_group = in_bin.customer_group
-            and in_bin.interval_bin = {{ interval_bin('published.predicted_revenue', 'edges') }}
-
-),
-
 discounted as (
 
     select
@@ -245,7 +75,7 @@ discounted as (
         1.0
         {%- endif %} as discount_factor
 
-    from intervals
+    from clv_revenue_predictions
 
 ),
 

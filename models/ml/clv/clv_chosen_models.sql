@@ -1,0 +1,83 @@
+{#- The model chosen per customer group, naive baselines included: the lowest MAE among the
+    group's candidates (clv_candidates) whose |aggregate revenue error| is within
+    clv_selection_max_aggregate_error; if none is, the smallest |aggregate error|; ties by
+    model name. Every group of the backtest has a row (btyd where no candidate has metrics). -#}
+
+{%- set max_error = clv_var('clv_selection_max_aggregate_error') %}
+{%- set candidates = clv_candidates() %}
+
+with
+
+clv_candidate_metrics as (
+
+    select * from {{ ref('clv_candidate_metrics') }}
+
+),
+
+clv_backtest as (
+
+    select * from {{ ref('clv_backtest') }}
+
+),
+
+options as (
+
+    select
+        *,
+        abs(aggregate_revenue_error) <= {{ max_error }} as is_unbiased
+
+    from clv_candidate_metrics
+    where
+        aggregate_revenue_error is not null
+        and (
+            {%- for model, groups in candidates.items() %}
+                (
+                    model_name = '{{ model }}'
+                    and metric_group in (
+                        '{{ groups | join("', '") }}'
+                    )
+                )
+                {{- " or" if not loop.last }}
+            {%- endfor %}
+        )
+
+),
+
+ranked_options as (
+
+    select
+        metric_group,
+        model_name,
+        row_number() over (
+            partition by metric_group
+            order by
+                case when is_unbiased then 0 else 1 end,
+                case when is_unbiased then mae else abs(aggregate_revenue_error) end,
+                model_name
+        ) as option_rank
+
+    from options
+
+),
+
+backtest_groups as (
+
+    select distinct customer_group from clv_backtest
+
+),
+
+chosen as (
+
+    select
+        backtest_groups.customer_group,
+        coalesce(ranked_options.model_name, 'btyd') as published_model
+
+    from backtest_groups
+    left join ranked_options
+        on
+            backtest_groups.customer_group = ranked_options.metric_group
+            and ranked_options.option_rank = 1
+
+),
+
+select * from chosen

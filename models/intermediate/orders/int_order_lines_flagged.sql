@@ -11,8 +11,7 @@
     Only orders with a line without a usable number or a number given twice (special_orders,
     found from two columns) go through those windows, on their own stored lines, parsed from
     their text only after the join that finds them; every other line keeps its number as the
-    only copy, in one more pass over the input. At 10M lines the query takes 18-21
-    CPU-seconds, against 24-25 when that second pass parsed every line before the join. -#}
+    only copy, in one more pass over the input (timings: benchmarks/README.md). -#}
 
 {#- With raw_loaded_at_column, incremental: each run validates only the orders touched since
     the last one and replaces them (macros/incremental.sql, validation_plan). Permanent and
@@ -31,8 +30,12 @@
 {%- set plan = validation_plan(*inputs) -%}
 {%- if is_incremental() %}{{ log(this.identifier ~ ": " ~ ("incremental" if plan.mode == 'orders' else "full")
     ~ " validation: " ~ plan.reason, info=true) }}{% endif -%}
-{%- set min_order_timestamp = timestamp_literal(clv_var('min_order_date')) -%}
 {%- set parsed = order_line_parsed_values() -%}
+{#- int_order_lines_identified's columns, in its order (the special lines are unioned with its rows). -#}
+{%- set staged_columns = ['order_id', 'line_number_text', 'given_line_number', 'customer_id', 'ordered_at_text',
+    'ordered_at', 'amount_text', 'amount', 'currency', 'discount_amount_text', 'discount_amount', 'quantity_text',
+    'quantity', 'product_id', 'status_text', 'channel', 'region', 'payment_method', 'loaded_at', 'source_file',
+    'is_unreadable_line', 'raw_line', 'is_superseded'] -%}
 {%- set row_content = ['customer_id', 'ordered_at_text', 'product_id', 'amount_text', 'discount_amount_text',
     'quantity_text', 'status_text', 'currency', 'channel', 'region', 'payment_method'] -%}
 
@@ -106,29 +109,9 @@ lines as {{ recomputed_cte() }} (
     union all
 
     select
-        order_lines.order_id,
-        order_lines.line_number_text,
-        {{ parsed.given_line_number }} as given_line_number,
-        order_lines.customer_id,
-        order_lines.ordered_at_text,
-        {{ parsed.ordered_at }} as ordered_at,
-        order_lines.amount_text,
-        {{ parsed.amount }} as amount,
-        order_lines.currency,
-        order_lines.discount_amount_text,
-        {{ parsed.discount_amount }} as discount_amount,
-        order_lines.quantity_text,
-        {{ parsed.quantity }} as quantity,
-        order_lines.product_id,
-        order_lines.status_text,
-        order_lines.channel,
-        order_lines.region,
-        order_lines.payment_method,
-        order_lines.loaded_at,
-        order_lines.source_file,
-        order_lines.is_unreadable_line,
-        order_lines.raw_line,
-        order_lines.is_superseded,
+        {%- for column in staged_columns %}
+            {{ parsed[column] if column in parsed else 'order_lines.' ~ column }} as {{ column }},
+        {%- endfor %}
         true as is_special_order
 
     from order_lines
@@ -146,29 +129,7 @@ checked as {{ recomputed_cte() }} (
         currency_rates.usd_per_unit,
         order_statuses.status,
         order_statuses.earns_revenue,
-        case
-            when lines.is_unreadable_line then 'unreadable_line'
-            when lines.order_id is null then 'missing_order_id'
-            when lines.customer_id is null then 'missing_customer_id'
-            when lines.is_superseded then 'superseded_export'
-            when lines.ordered_at is null then 'unparsable_ordered_at'
-            when lines.ordered_at < {{ min_order_timestamp }} then 'implausible_ordered_at'
-            when lines.ordered_at > {{ run_started_at_utc() }} then 'future_ordered_at'
-            when lines.amount is null then 'invalid_amount'
-            when not {{ is_finite('lines.amount') }} then 'non_finite_amount'
-            when currency_rates.currency_code is null then 'unknown_currency'
-            when abs(lines.amount * currency_rates.usd_per_unit) > {{ clv_var('max_line_amount') }}
-                then 'implausible_amount'
-            when
-                not {{ is_finite('lines.discount_amount') }}
-                or lines.discount_amount < 0
-                or lines.discount_amount > abs(lines.amount) then 'invalid_discount'
-            when lines.quantity is null then 'invalid_quantity'
-            when
-                lines.line_number_text is not null
-                and coalesce(lines.given_line_number, 0) < 1 then 'invalid_line_number'
-            when order_statuses.status is null then 'unknown_status'
-        end as rule_broken
+        {{ first_rule_broken('lines', 'currency_rates', 'order_statuses') | indent(8) }} as rule_broken
 
     from lines
     left join currency_rates

@@ -1,7 +1,7 @@
 {#- Every model's prediction per (snapshot_name, customer_id), in SQL from the fitted
-    parameters (clv_model_fits), BG/NBD's hypergeometric term per (frequency, t_days)
+    parameters (clv_fit_parameters), BG/NBD's hypergeometric term per (frequency, t_days)
     (clv_bgnbd_terms) and what Python scored in batches (clv_model_scores: Cox's P(return),
-    XGBoost's revenue). Same arithmetic as python_utils.clv.score_models (the integration tests
+    XGBoost's revenue). Same arithmetic as python_utils.reference.clv.score_models (the integration tests
     hold them equal to 1e-6):
 
     - expected purchases = that term / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha +
@@ -42,61 +42,15 @@ clv_bgnbd_terms as (
 
 ),
 
-clv_model_fits as (
+parameters as (
 
-    select * from {{ ref('clv_model_fits') }}
+    select * from {{ ref('clv_fit_parameters') }}
 
 ),
 
 clv_snapshot_summary as (
 
     select * from {{ ref('clv_snapshot_summary') }}
-
-),
-
-parameters as (
-
-    select
-        snapshot_name,
-        {%- for key in ['r', 'alpha', 'a', 'b'] %}
-            max(
-                case
-                    when model_name = 'bgnbd' and converged then {{ json_number('parameters_json', key) }}
-                end
-            )
-                as bgnbd_{{ key }},
-        {%- endfor %}
-        {%- for key in ['p', 'q', 'v'] %}
-            max(
-                case
-                    when
-                        model_name = 'gamma_gamma' and converged
-                        then {{ json_number('parameters_json', key) }}
-                end
-            )
-                as gamma_gamma_{{ key }},
-        {%- endfor %}
-        max(
-            case
-                when model_name = 'seasonality' then {{ json_number('parameters_json', 'window_factor') }}
-            end
-        )
-            as window_factor,
-        max(
-            case
-                when model_name = 'seasonality' then {{ json_number('parameters_json', 'xgboost_factor') }}
-            end
-        )
-            as xgboost_factor,
-        max(
-            case
-                when model_name = 'cox' then {{ json_number('parameters_json', 'purchases_given_return') }}
-            end
-        )
-            as purchases_given_return
-
-    from clv_model_fits
-    group by 1
 
 ),
 

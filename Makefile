@@ -13,7 +13,7 @@ CDNOW_DATA := data/cdnow/orders.csv
 SIZES ?= 100000 1000000 10000000 30000000
 REPEATS ?= 2
 
-.PHONY: install demo data cdnow build dev publish bi-client test lint bench clean python-utils-zip python-utils-release \
+.PHONY: install demo data cdnow build dev publish bi-client unit test lint bench clean python-utils-zip python-utils-release \
 	deploy-snowflake check-snowflake-packages snowflake-smoke snowflake-build slim-ci report report-screenshot browser
 
 install: $(VENV)/.installed
@@ -99,6 +99,17 @@ $(BI_CLIENT)/.installed: requirements-bi-client.lock
 	test -x $(BI_CLIENT)/bin/python || $(PYTHON) -m venv $(BI_CLIENT)
 	$(BI_CLIENT)/bin/python -m pip install --quiet -r requirements-bi-client.lock
 	touch $@
+
+# The fast tier, under a minute and without a build: python_utils' tests, the house rules
+# (integration_tests/test_house_rules.py) and dbt's unit tests, on upstream tables built empty
+# (`--empty`) from a 50-customer file.
+UNIT_DIR := target/unit
+unit: install
+	$(BIN)/pytest -q -n 2 python_utils integration_tests/test_house_rules.py
+	rm -rf $(UNIT_DIR)
+	$(BIN)/python -m python_utils.tools.synth --customers 50 --out $(UNIT_DIR)/raw >/dev/null
+	CLV_DUCKDB_PATH=$(UNIT_DIR)/clv.duckdb $(DBT) build --select "+test_type:unit" --empty --exclude-resource-type test \
+		--target-path $(UNIT_DIR)/target --log-path $(UNIT_DIR)/logs --vars "{transactions_path: '$(UNIT_DIR)/raw/orders_*.csv'}"
 
 # Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW, on two
 # workers (a test file stays on one worker, so its fixtures are built once).

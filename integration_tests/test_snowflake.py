@@ -257,13 +257,15 @@ def test_backtest_snapshots_hold_the_same_seeded_sample_on_both_engines(fakesnow
 
 
 def test_fit_samples_are_the_first_customers_in_seeded_order_on_both_engines(fakesnow_run, duckdb_run):
-    """segmentation_sample keeps the first segmentation_sample_size customers of customer_rfm,
+    """segmentation_sample keeps the first segmentation_sample_size customers of int_customers_rfm_scored,
     clv_fit_sample the first cox / xgboost sample size of each snapshot, in md5 order of
     "<customer_id>-<seed>" (a top-n, no window over everyone): the same rows on both engines."""
     report = fakesnow_run["report"]
     everyone = [
         customer
-        for (customer,) in query(duckdb_run, "select customer_id from marts.customer_rfm where has_purchase")
+        for (customer,) in query(
+            duckdb_run, "select customer_id from intermediate.int_customers_rfm_scored where has_purchase"
+        )
     ]
     size = SAMPLES["segmentation_sample_size"]
     assert len(everyone) > size

@@ -8,6 +8,7 @@ import pytest
 
 from integration_tests.conftest import query_frame
 from python_utils import clv, segmentation
+from python_utils.reference import catalogue
 from python_utils.reference import clv as oracle
 from python_utils.reference import clv_choice as oracle_choice
 
@@ -112,19 +113,15 @@ def test_segments_are_the_nearest_centroids(demo_shop):
     assert_frames_close(ours, expected, ["customer_id"])
 
 
-def test_sql_candidates_are_the_library_candidates():
-    import re
-
-    from integration_tests.conftest import REPO
-
-    text = (REPO / "macros" / "clv.sql").read_text()
-    block = text[
-        text.index("macro clv_candidates") : text.index("endmacro", text.index("macro clv_candidates"))
-    ]
-    in_sql = {name: set(groups.replace("'", "").replace(" ", "").split(","))
-              for name, groups in re.findall(r"'(\w+)': \[([^\]]*)\]", block)}  # fmt: skip
-    in_python = {}
-    for group, names in clv.CANDIDATES.items():
-        for name in names:
-            in_python.setdefault(name, set()).add(group)
-    assert in_sql == in_python
+def test_every_catalogue_candidate_competes_and_only_they_are_chosen(demo_shop):
+    """The backtest scores every model of the catalogue (dbt_project.yml's clv_candidates, which
+    the SQL and the oracle both read), and each group's choice is one of its candidates."""
+    db = demo_shop["db"]
+    backtested = {
+        name for (name,) in query_frame(db, "select distinct model_name from ml.clv_backtest").values
+    }
+    assert set(catalogue.catalogue()) <= backtested
+    chosen = query_frame(db, "select customer_group, published_model from ml.clv_chosen_models")
+    assert len(chosen) == 2
+    for group, model in chosen.itertuples(index=False):
+        assert model in catalogue.candidates()[group], (group, model)

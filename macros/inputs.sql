@@ -62,6 +62,7 @@
         'segmentation_k_max': (1, 50),
         'segmentation_sample_size': (10, 100000000),
         'silhouette_sample_size': (10, 100000000),
+        'clv_own_spend_min_frequency': (1, 1000),
     } -%}
     {%- set share_vars = ['discount_rate', 'clv_tier_high_share', 'clv_tier_low_share',
         'clv_interval_coverage', 'clv_max_aggregate_error', 'clv_selection_max_aggregate_error',
@@ -169,6 +170,28 @@
             {{ return(value | list) }}
         {%- endif -%}
 
+    {%- elif name == 'clv_candidates' -%}
+        {#- the model catalogue: names are identifiers (they name columns), groups from the two,
+            exactly one default -#}
+        {%- set wrong = [] -%}
+        {%- set defaults = [] -%}
+        {%- for model, entry in (value.items() if value is mapping else []) -%}
+            {%- set groups = entry.get('groups') if entry is mapping else none -%}
+            {%- if not re.fullmatch('[a-z][a-z0-9_]*', model | string) or groups is string or groups is not iterable
+                or not groups or (groups | reject('in', ['repeat', 'one_time']) | list) -%}
+                {%- do wrong.append(model) -%}
+            {%- elif entry.get('is_default') -%}
+                {%- do defaults.append(model) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if value is not mapping or not value or wrong or defaults | length != 1 -%}
+            {%- set problem = 'a mapping of model names (lower-case identifiers) to {groups: [repeat and/or one_time],'
+                ~ ' predicts_purchases, is_baseline, is_default, label}, exactly one the default'
+                ~ (' (not so: ' ~ wrong | join(', ') ~ ')' if wrong else '') -%}
+        {%- else -%}
+            {{ return(value) }}
+        {%- endif -%}
+
     {%- else -%}
         {{ exceptions.raise_compiler_error("clv_var: no rule for var '" ~ name ~ "'") }}
     {%- endif -%}
@@ -210,7 +233,7 @@
         'segmentation_k_max', 'segmentation_sample_size', 'silhouette_sample_size', 'segmentation_features',
         'discount_rate', 'clv_tier_high_share', 'clv_tier_low_share', 'clv_interval_coverage',
         'clv_max_aggregate_error', 'clv_selection_max_aggregate_error', 'clv_gate_severity',
-        'marketing_budget', 'max_acquisition_cost_share']) }}
+        'marketing_budget', 'max_acquisition_cost_share', 'clv_candidates', 'clv_own_spend_min_frequency']) }}
 {% endmacro %}
 
 

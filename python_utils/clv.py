@@ -11,7 +11,7 @@ it. Times in days, money in US dollars (net of returns).
 - ``btyd`` = BG/NBD purchases x Gamma-Gamma spend x (1 - return rate); ``*_seasonal`` models
   reshape btyd, XGBoost and their blend by the calendar (python_utils.seasonality: the window's
   factor, over the factor of the window XGBoost learned from); ``btyd_own_spend`` uses a repeat
-  buyer's own mean spend once it has OWN_SPEND_MIN_FREQUENCY repeat purchase days;
+  buyer's own mean spend once it has clv_own_spend_min_frequency repeat purchase days;
   ``btyd_corrected`` scales btyd by the ratio of actual to predicted revenue that its refit
   one window earlier had (per group, clipped to [0.5, 2]);
   ``cox`` = P(second purchase in horizon) x purchases per returning customer x prior spend
@@ -36,16 +36,6 @@ import pandas as pd
 from python_utils import btyd, fit_rows, regression, seasonality, survival
 
 GROUPS = ("repeat", "one_time")
-BASELINES = ("baseline_last_period", "baseline_spend_rate")
-SEASONAL = ("btyd_seasonal", "xgboost_seasonal", "blend_seasonal")
-CANDIDATES = {
-    "repeat": ("btyd", "btyd_own_spend", "btyd_corrected", "xgboost", "blend_btyd_xgboost", *SEASONAL, *BASELINES),
-    "one_time": ("btyd", "btyd_corrected", "cox", "xgboost", "blend_btyd_xgboost", "blend_cox_xgboost", *SEASONAL,
-                 *BASELINES),
-}  # fmt: skip
-DEFAULT_MODEL = "btyd"  # published where there is no backtest to choose by
-OWN_SPEND_MIN_FREQUENCY = 3
-PUBLISHED = "published"
 
 
 def customer_group(frequency) -> np.ndarray:

@@ -14,13 +14,13 @@ import pandas as pd
 
 from python_utils import btyd, regression, seasonality, survival
 from python_utils.clv import (
-    OWN_SPEND_MIN_FREQUENCY,
     FittedModels,
     customer_group,
     mean_spend,
     purchase_spend,
     snapshot_date,
 )
+from python_utils.reference import catalogue
 
 
 def fit_purchase_models(history: pd.DataFrame) -> FittedModels:
@@ -129,7 +129,7 @@ def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
         out["revenue_btyd_seasonal"] = out["revenue_btyd"] * factor
         out["purchases_btyd_seasonal"] = purchases * factor
     frequency, monetary = frame["frequency"].to_numpy(float), frame["monetary_value"].to_numpy(float)
-    own = (frequency >= OWN_SPEND_MIN_FREQUENCY) & (monetary > 0)
+    own = (frequency >= catalogue.own_spend_min_frequency()) & (monetary > 0)
     spend = np.where(own, monetary, pred["expected_avg_order_value"].to_numpy())
     out["revenue_btyd_own_spend"] = purchases * spend * kept_share
     out["purchases_btyd_own_spend"] = purchases

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from python_utils.clv import BASELINES, CANDIDATES, DEFAULT_MODEL, GROUPS, PUBLISHED, FittedModels
-from python_utils.reference import evaluation
+from python_utils.clv import GROUPS, FittedModels
+from python_utils.reference import catalogue, evaluation
 from python_utils.reference.clv import add_bias_corrected, bias_ratios, model_names, score_models
+
+PUBLISHED = "published"  # model_name of the chosen model's rows in clv_model_metrics
 
 
 def _metrics_row(rows: pd.DataFrame, model_name: str, group: str) -> dict:
@@ -51,7 +53,11 @@ def _validation(row: pd.Series, gate_error: float) -> tuple[str, str]:
             f"MAE {row['mae']:.2f} above the best naive baseline's {row['best_baseline_mae']:.2f}"
         )
     chosen = str(row["published_model"])
-    said = [f"a naive baseline is published ({chosen}): no model beat it"] if chosen in BASELINES else []
+    said = (
+        [f"a naive baseline is published ({chosen}): no model beat it"]
+        if chosen in catalogue.baselines()
+        else []
+    )
     return ("below_target" if problems else "validated"), "; ".join(said + problems)
 
 
@@ -74,7 +80,7 @@ def model_metrics(
     if backtest_rows.empty:
         rows = [
             {"model_name": PUBLISHED, "customer_group": group,
-             "published_model": json.dumps(dict.fromkeys(GROUPS, DEFAULT_MODEL)) if group == "all" else DEFAULT_MODEL,
+             "published_model": json.dumps(dict.fromkeys(GROUPS, catalogue.default_model())) if group == "all" else catalogue.default_model(),
              "is_baseline": False, "nominal_coverage": coverage, "validation_status": "not_backtestable",
              "validation_note": no_backtest_reason or "no customer to backtest on"}
             for group in (*GROUPS, "all")
@@ -84,13 +90,16 @@ def model_metrics(
     for (name, group), part in backtest_rows.groupby(["model_name", "customer_group"]):
         rows.append(_metrics_row(part, name, group))
     for name, part in backtest_rows.groupby("model_name"):
-        if part["customer_group"].nunique() == backtest_rows["customer_group"].nunique() or name in BASELINES:
+        if (
+            part["customer_group"].nunique() == backtest_rows["customer_group"].nunique()
+            or name in catalogue.baselines()
+        ):
             rows.append(_metrics_row(part, name, "all"))
     metrics = pd.DataFrame(rows)
     chosen = {}
     for group in GROUPS:
         options = metrics[
-            (metrics["customer_group"] == group) & metrics["model_name"].isin(CANDIDATES[group])
+            (metrics["customer_group"] == group) & metrics["model_name"].isin(catalogue.candidates()[group])
         ]
         options = options[options["aggregate_revenue_error"].notna()]
         unbiased = options[options["aggregate_revenue_error"].abs() <= max_aggregate_error]
@@ -99,7 +108,7 @@ def model_metrics(
         elif len(options):
             chosen[group] = options.loc[options["aggregate_revenue_error"].abs().idxmin(), "model_name"]
         elif (backtest_rows["customer_group"] == group).any():
-            chosen[group] = DEFAULT_MODEL  # nothing to compare (no holdout revenue): the default
+            chosen[group] = catalogue.default_model()  # nothing to compare (no holdout revenue): the default
     published = published_predictions(backtest_rows, chosen)
     extra = []
     for group, part in [*published.groupby("customer_group"), ("all", published)]:
@@ -113,7 +122,7 @@ def model_metrics(
         )
         extra.append(row)
     metrics = pd.concat([metrics, pd.DataFrame(extra)], ignore_index=True)
-    metrics["is_baseline"] = metrics["model_name"].isin(BASELINES)
+    metrics["is_baseline"] = metrics["model_name"].isin(catalogue.baselines())
     best = (
         metrics[metrics["is_baseline"]]
         .groupby("customer_group")
@@ -189,7 +198,7 @@ def predictions(
     scores = add_bias_corrected(scores, ratios)
     chosen = chosen_models(metrics)
     names = model_names(scores)
-    model = scores["customer_group"].map(chosen).where(lambda m: m.isin(names), DEFAULT_MODEL)
+    model = scores["customer_group"].map(chosen).where(lambda m: m.isin(names), catalogue.default_model())
     revenue = np.choose(
         model.map({name: i for i, name in enumerate(names)}).to_numpy(),
         [scores[f"revenue_{name}"].to_numpy(float) for name in names],

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from python_utils import clv, regression
+from python_utils.reference import catalogue
 from python_utils.reference import clv as oracle
 from python_utils.reference import clv_choice as oracle_choice
 
@@ -89,7 +90,7 @@ def test_published_predictions_are_complete_and_ordered(tmp_path):
     metrics = oracle_choice.model_metrics(rows, coverage=0.8, max_aggregate_error=0.05)
     chosen = oracle_choice.chosen_models(metrics)
     assert set(chosen) == {"repeat", "one_time"}
-    assert all(model in clv.CANDIDATES[group] for group, model in chosen.items())
+    assert all(model in catalogue.candidates()[group] for group, model in chosen.items())
     scoring = snapshot(3_000, 12, with_target=False)
     fitted = clv.FittedModels.from_table(oracle.fit_models(scoring, calibration).to_table())
     rfm = pd.DataFrame(

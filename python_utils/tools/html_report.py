@@ -25,25 +25,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from python_utils.reference import catalogue
 from python_utils.tools.report_browser import CHECK_SCRIPT, open_in_browser
 
 TIERS = ("High", "Mid", "Low")
 TIER_COLORS = {"High": "#1b7837", "Mid": "#7fbf7b", "Low": "#c2a5cf"}
-# What a reader calls the models (model_name in ml.clv_model_metrics); unknown names shown as is.
-MODEL_WORDS = {
-    "btyd": "BG/NBD + Gamma-Gamma (buy till you die)",
-    "btyd_own_spend": "BG/NBD + each customer's own mean spend",
-    "btyd_corrected": "BG/NBD + Gamma-Gamma, corrected for backtest bias",
-    "btyd_seasonal": "BG/NBD with seasonality",
-    "cox": "Cox survival model (will they come back?)",
-    "xgboost": "XGBoost on customer features",
-    "xgboost_seasonal": "XGBoost with seasonality",
-    "blend_btyd_xgboost": "Blend of BG/NBD and XGBoost",
-    "blend_cox_xgboost": "Blend of Cox survival and XGBoost",
-    "blend_seasonal": "Seasonal blend",
-    "baseline_last_period": "Naive: same as the last period",
-    "baseline_spend_rate": "Naive: the past spend rate",
-}
 GROUP_WORDS = {"repeat": "repeat buyers", "one_time": "one-time buyers", "no_purchase": "no purchase yet"}
 STATUS_WORDS = {
     "validated": "validated: beats the naive baselines and totals within the error target in the backtest",
@@ -69,7 +55,8 @@ GLOSSARY = {
 
 
 def model_words(name: str) -> str:
-    return MODEL_WORDS.get(name, name)
+    """What a reader calls a model: its label in the catalogue (dbt_project.yml), else its name."""
+    return catalogue.labels().get(name, name)
 
 
 def _figure(width: float = 7.0, height: float = 3.6, columns: int = 1):

@@ -5,8 +5,7 @@
     is btyd x the ratio its refit one window earlier (the training snapshot) had. Empty without
     an honest backtest. -#}
 
-{%- set purchase_models = ['btyd', 'btyd_seasonal', 'btyd_own_spend', 'btyd_corrected', 'cox',
-    'baseline_last_period', 'baseline_spend_rate'] %}
+{%- set purchase_models = clv_candidates_where('predicts_purchases') %}
 
 with
 

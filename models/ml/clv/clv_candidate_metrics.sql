@@ -61,7 +61,7 @@ model_metrics as (
     where
         all_metrics_of_models.metric_group != 'all'
         or model_coverage.customer_groups = group_count.customer_groups
-        or all_metrics_of_models.model_name like 'baseline%'
+        or all_metrics_of_models.model_name in ('{{ clv_candidates_where('is_baseline') | join("', '") }}')
 
 ),
 

@@ -1,7 +1,8 @@
 {#- The model chosen per customer group, naive baselines included: the lowest MAE among the
-    group's candidates (clv_candidates) whose |aggregate revenue error| is within
+    group's candidates (the clv_candidates catalogue) whose |aggregate revenue error| is within
     clv_selection_max_aggregate_error; if none is, the smallest |aggregate error|; ties by
-    model name. Every group of the backtest has a row (btyd where no candidate has metrics). -#}
+    model name. Every group of the backtest has a row (the default model where no candidate has
+    metrics). -#}
 
 {%- set max_error = clv_var('clv_selection_max_aggregate_error') %}
 {%- set candidates = clv_candidates() %}
@@ -70,7 +71,7 @@ chosen as (
 
     select
         backtest_groups.customer_group,
-        coalesce(ranked_options.model_name, 'btyd') as published_model
+        coalesce(ranked_options.model_name, '{{ clv_default_model() }}') as published_model
 
     from backtest_groups
     left join ranked_options

@@ -19,8 +19,9 @@
 
     btyd_corrected needs a ratio learned elsewhere: clv_backtest and clv_predictions apply it. -#}
 
-{%- set purchase_models = ['btyd', 'btyd_seasonal', 'btyd_own_spend', 'cox', 'baseline_last_period',
-    'baseline_spend_rate'] %}
+{#- btyd_corrected's purchases are btyd's x a ratio learned elsewhere (clv_backtest, clv_revenue_predictions) -#}
+{%- set purchase_models = clv_candidates_where('predicts_purchases') | reject('equalto', 'btyd_corrected') | list %}
+{%- set own_spend_min_frequency = clv_var('clv_own_spend_min_frequency') %}
 
 with
 
@@ -173,9 +174,9 @@ models as (
         expected_purchases * expected_avg_order_value * kept_share * window_factor as revenue_btyd_seasonal,
         expected_purchases * window_factor as purchases_btyd_seasonal,
         expected_purchases
-        -- own mean spend from 3 repeat purchase days on (python_utils.clv.OWN_SPEND_MIN_FREQUENCY)
+        -- own mean spend from clv_own_spend_min_frequency repeat purchase days on
         * case
-            when frequency >= 3 and monetary_value > 0 then monetary_value else expected_avg_order_value
+            when frequency >= {{ own_spend_min_frequency }} and monetary_value > 0 then monetary_value else expected_avg_order_value
         end
         * kept_share as revenue_btyd_own_spend,
         expected_purchases as purchases_btyd_own_spend,

@@ -7,6 +7,8 @@
 
 {%- set coverage = clv_var('clv_interval_coverage') %}
 {%- set gate_error = clv_var('clv_max_aggregate_error') %}
+{%- set default = clv_default_model() %}
+{%- set baselines = "'" ~ clv_candidates_where('is_baseline') | join("', '") ~ "'" %}
 
 with
 
@@ -57,7 +59,7 @@ baselines as (
         max(normalized_gini) as best_baseline_gini
 
     from model_metrics
-    where model_name like 'baseline%'
+    where model_name in ({{ baselines }})
     group by 1
 
 ),
@@ -66,7 +68,7 @@ judged as (
 
     select
         all_metrics.*,
-        all_metrics.model_name like 'baseline%' as is_baseline,
+        all_metrics.model_name in ({{ baselines }}) as is_baseline,
         baselines.best_baseline_mae,
         baselines.best_baseline_gini,
         not coalesce(abs(all_metrics.aggregate_revenue_error) <= {{ gate_error }}, false)
@@ -84,7 +86,7 @@ noted as (
     select
         *,
         case
-            when published_model like 'baseline%'
+            when published_model in ({{ baselines }})
                 then 'a naive baseline is published (' || published_model || '): no model beat it'
         end as baseline_note,
         case
@@ -177,8 +179,9 @@ not_backtested as (
             cast(null as double) as {{ column }},
         {%- endfor %}
         case
-            when customer_groups.customer_group = 'all' then '{"repeat": "btyd", "one_time": "btyd"}'
-            else 'btyd'
+            when customer_groups.customer_group = 'all'
+                then '{"repeat": "{{ default }}", "one_time": "{{ default }}"}'
+            else '{{ default }}'
         end as published_model,
         cast(null as double) as interval_coverage,
         false as is_baseline,

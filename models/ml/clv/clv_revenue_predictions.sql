@@ -1,11 +1,12 @@
 {#- Each customer with a purchase: the revenue over the next horizon_days from the model
-    clv_model_metrics chose for the customer's group (btyd when that model could not be fitted
-    at as_of_date), and its interval. btyd_corrected scales btyd by the ratio of actual to
+    clv_model_metrics chose for the customer's group (the default model, btyd, when that model
+    could not be fitted at as_of_date), and its interval. btyd_corrected scales btyd by the ratio of actual to
     predicted revenue btyd had in the backtest (bias_ratios). [revenue_lower, revenue_upper]
     is split-conformal: the backtest residuals of the chosen model per group and prediction bin
     (macros/backtest_metrics.sql). clv_predictions discounts, tiers and names these. -#}
 
 {%- set models = clv_candidates() %}
+{%- set default = clv_default_model() %}
 
 with
 
@@ -102,7 +103,7 @@ chosen as (
 
     select
         evidence.customer_group,
-        coalesce(fitted_models.model_name, 'btyd') as model_name
+        coalesce(fitted_models.model_name, '{{ default }}') as model_name
 
     from evidence
     left join fitted_models
@@ -114,8 +115,8 @@ published as (
 
     select
         scoring.*,
-        coalesce(chosen.model_name, 'btyd') as model_name,
-        greatest(coalesce(case coalesce(chosen.model_name, 'btyd')
+        coalesce(chosen.model_name, '{{ default }}') as model_name,
+        greatest(coalesce(case coalesce(chosen.model_name, '{{ default }}')
             {%- for model in models %}
                 when '{{ model }}' then scoring.revenue_{{ model }}
             {%- endfor %}

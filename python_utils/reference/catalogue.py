@@ -1,5 +1,5 @@
 """The CLV model catalogue as the SQL reads it: the clv_candidates and
-clv_own_spend_min_frequency vars of dbt_project.yml (macros/clv.sql, clv_catalogue). One list,
+clv_own_spend_min_frequency vars of dbt_project.yml (macros/clv/catalogue.sql, clv_catalogue). One list,
 read by the warehouse, the tests' oracle and the report."""
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ def apply_offsets(predicted, edges: np.ndarray, offsets: pd.DataFrame) -> tuple[
 
 def seeded_half(customer_ids, seed: int = 42) -> np.ndarray:
     """True for customers in the first seeded half: the md5 of "<customer_id>-<seed>" starts
-    below "8", as macros/sampling.sql's sample_order does in the warehouse."""
+    below "8", as macros/clv/sampling.sql's sample_order does in the warehouse."""
     return np.array([hashlib.md5(f"{c}-{seed}".encode()).hexdigest() < "8" for c in customer_ids], bool)
 
 

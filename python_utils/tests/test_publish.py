@@ -1,4 +1,4 @@
-"""The rules publish applies to a build log (macros/build_log.sql), on a real DuckDB build log
+"""The rules publish applies to a build log (macros/operations/build_log.sql), on a real DuckDB build log
 written here: which tables form one run, and what shrank. The end-to-end cases (real builds,
 SIGKILL, make targets) are in integration_tests/test_publish.py."""
 

@@ -17,7 +17,7 @@ POSIX): a reader sees the previous complete run or the new one, never a mix, and
 opened before the swap keeps reading its run until it reconnects.
 
 Publish trusts nothing in target/: it reads the build log in the database itself
-(macros/build_log.sql), where every model's build is stamped with its dbt invocation. It ships
+(macros/operations/build_log.sql), where every model's build is stamped with its dbt invocation. It ships
 only one complete run: every published table stamped by one finished, successful `dbt build`,
 or, after a dev build (`make dev`), the tables that build rebuilt together with the unchanged
 ones of the last published run, when both builds had the same vars and nothing a kept table

@@ -14,7 +14,7 @@
     only copy, in one more pass over the input (timings: benchmarks/README.md). -#}
 
 {#- With raw_loaded_at_column, incremental: each run validates only the orders touched since
-    the last one and replaces them (macros/incremental.sql, validation_plan). Permanent and
+    the last one and replaces them (macros/incremental/validation_plan.sql). Permanent and
     clustered by order_date on Snowflake then: it keeps state across runs. -#}
 {#- When nothing is kept, the build stops here with what to fix (stop_if_nothing_kept). -#}
 {%- set inputs = [ref('int_order_lines_identified'), ref('currency_rates'), ref('order_statuses')] -%}
@@ -31,11 +31,11 @@
 {%- if is_incremental() %}{{ log(this.identifier ~ ": " ~ ("incremental" if plan.mode == 'orders' else "full")
     ~ " validation: " ~ plan.reason, info=true) }}{% endif -%}
 {%- set parsed = order_line_parsed_values() -%}
-{#- int_order_lines_identified's columns, in its order (the special lines are unioned with its rows). -#}
-{%- set staged_columns = ['order_id', 'line_number_text', 'given_line_number', 'customer_id', 'ordered_at_text',
-    'ordered_at', 'amount_text', 'amount', 'currency', 'discount_amount_text', 'discount_amount', 'quantity_text',
-    'quantity', 'product_id', 'status_text', 'channel', 'region', 'payment_method', 'loaded_at', 'source_file',
-    'is_unreadable_line', 'raw_line', 'is_superseded'] -%}
+{#- int_order_lines_identified's columns in its order (the special lines join its rows in a union). -#}
+{%- set staged_columns = ['order_id', 'line_number_text', 'given_line_number', 'customer_id',
+    'ordered_at_text', 'ordered_at', 'amount_text', 'amount', 'currency', 'discount_amount_text', 'discount_amount',
+    'quantity_text', 'quantity', 'product_id', 'status_text', 'channel', 'region', 'payment_method', 'loaded_at',
+    'source_file', 'is_unreadable_line', 'raw_line', 'is_superseded'] -%}
 {%- set row_content = ['customer_id', 'ordered_at_text', 'product_id', 'amount_text', 'discount_amount_text',
     'quantity_text', 'status_text', 'currency', 'channel', 'region', 'payment_method'] -%}
 

@@ -1,7 +1,7 @@
 {#- One row per kept order line up to as_of_date, money in US dollars: sales, returns and
     credits (negative net_amount), with whether the line's order is a purchase.
 
-    Incremental for scheduled runs (macros/incremental.sql): the last
+    Incremental for scheduled runs (macros/incremental/fct_sales_refresh.sql): the last
     incremental_lookback_days are rewritten from the input on every run, so late edits there
     are picked up; if older lines differ from the input (another source, deleted or edited
     old lines) or the input's latest date went backwards, the whole table is rewritten and the

@@ -1,6 +1,6 @@
 {#- Backtest metrics of every candidate model per customer group (repeat, one_time) and over
     both ('all'; only for models that score every group, and for the baselines), computed in
-    SQL by backtest_metrics (macros/backtest_metrics.sql; python_utils.reference.evaluation is
+    SQL by backtest_metrics (macros/clv/backtest_metrics.sql; python_utils.reference.evaluation is
     the oracle the tests hold it to). -#}
 
 with
@@ -61,8 +61,12 @@ model_metrics as (
     where
         all_metrics_of_models.metric_group != 'all'
         or model_coverage.customer_groups = group_count.customer_groups
-        or all_metrics_of_models.model_name in ('{{ clv_candidates_where('is_baseline') | join("', '") }}')
+        or all_metrics_of_models.model_name in (
+            {%- for model in clv_candidates_where('is_baseline') %}
+                '{{ model }}'{{ "," if not loop.last }}
+            {%- endfor %}
+        )
 
-),
+)
 
 select * from model_metrics

@@ -79,6 +79,6 @@ chosen as (
             backtest_groups.customer_group = ranked_options.metric_group
             and ranked_options.option_rank = 1
 
-),
+)
 
 select * from chosen

@@ -19,8 +19,9 @@
 
     btyd_corrected needs a ratio learned elsewhere: clv_backtest and clv_predictions apply it. -#}
 
-{#- btyd_corrected's purchases are btyd's x a ratio learned elsewhere (clv_backtest, clv_revenue_predictions) -#}
-{%- set purchase_models = clv_candidates_where('predicts_purchases') | reject('equalto', 'btyd_corrected') | list %}
+{#- btyd_corrected's purchases: btyd's x a ratio learned elsewhere (clv_backtest, clv_revenue_predictions) -#}
+{%- set purchase_models = clv_candidates_where('predicts_purchases') | reject('equalto', 'btyd_corrected')
+    | list %}
 {%- set own_spend_min_frequency = clv_var('clv_own_spend_min_frequency') %}
 
 with
@@ -176,7 +177,8 @@ models as (
         expected_purchases
         -- own mean spend from clv_own_spend_min_frequency repeat purchase days on
         * case
-            when frequency >= {{ own_spend_min_frequency }} and monetary_value > 0 then monetary_value else expected_avg_order_value
+            when frequency >= {{ own_spend_min_frequency }} and monetary_value > 0 then monetary_value
+            else expected_avg_order_value
         end
         * kept_share as revenue_btyd_own_spend,
         expected_purchases as purchases_btyd_own_spend,

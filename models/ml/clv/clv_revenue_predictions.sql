@@ -3,7 +3,7 @@
     could not be fitted at as_of_date), and its interval. btyd_corrected scales btyd by the ratio of actual to
     predicted revenue btyd had in the backtest (bias_ratios). [revenue_lower, revenue_upper]
     is split-conformal: the backtest residuals of the chosen model per group and prediction bin
-    (macros/backtest_metrics.sql). clv_predictions discounts, tiers and names these. -#}
+    (macros/clv/backtest_metrics.sql). clv_predictions discounts, tiers and names these. -#}
 
 {%- set models = clv_candidates() %}
 {%- set default = clv_default_model() %}

@@ -7,6 +7,7 @@ import re
 import subprocess
 
 import pytest
+import yaml
 
 from integration_tests.conftest import DBT, REPO
 
@@ -100,3 +101,13 @@ def test_every_macro_of_the_library_is_documented(manifest):
 def test_macros_live_in_folders_by_purpose():
     folders = {path.parent.name for path in (REPO / "macros").rglob("*.sql")}
     assert folders == {"cross_database", "inputs", "incremental", "clv", "operations"}
+
+
+def test_the_var_table_of_the_docs_is_the_project_s_vars():
+    """docs/data.md's var table names every var of dbt_project.yml, and nothing else."""
+    project = set(yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"])
+    text = (REPO / "docs" / "data.md").read_text().split("## Vars", 1)[1]
+    documented = {
+        name for row in re.findall(r"^\| (`.+?) \|", text, re.M) for name in re.findall(r"`(\w+)`", row)
+    }
+    assert documented == project

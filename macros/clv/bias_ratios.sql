@@ -1,6 +1,6 @@
 {#- btyd_corrected's ratio per customer group: actual / predicted revenue of btyd one window
     earlier, clipped to [0.5, 2] (a correction outside that says more about noise than bias);
-    groups without predicted revenue get none (python_utils.clv.bias_ratios). `rows` is a
+    groups without predicted revenue get none (python_utils.reference.clv.bias_ratios). `rows` is a
     relation or CTE with customer_group, actual_revenue and predicted_revenue. -#}
 {% macro bias_ratios(rows) %}
     select

@@ -70,7 +70,11 @@ def test_backtest_predictions_equal_the_library(reference):
 def test_metrics_and_choice_equal_the_library(reference):
     backtest = query_frame(reference["db"], "select * from ml.clv_backtest order by customer_id, model_name")
     expected = oracle_choice.model_metrics(
-        backtest, coverage=0.8, max_aggregate_error=0.05, seed=42, gate_error=0.10
+        backtest,
+        clv_interval_coverage=0.8,
+        clv_selection_max_aggregate_error=0.05,
+        random_seed=42,
+        clv_max_aggregate_error=0.10,
     )
     ours = query_frame(reference["db"], "select * from ml.clv_model_metrics")[list(expected.columns)]
     assert_frames_close(ours, expected, ["model_name", "customer_group"])

@@ -41,13 +41,13 @@ METRIC_COLUMNS = (
 )  # fmt: skip
 
 
-def _validation(row: pd.Series, gate_error: float) -> tuple[str, str]:
-    """validated when total revenue is within gate_error and MAE is no worse than the best
+def _validation(row: pd.Series, clv_max_aggregate_error: float) -> tuple[str, str]:
+    """validated when total revenue is within clv_max_aggregate_error and MAE is no worse than the best
     naive baseline's (a published baseline meets that by definition); else below_target."""
     problems = []
     error = row["aggregate_revenue_error"]
-    if not abs(error) <= gate_error:
-        problems.append(f"aggregate revenue error {error:+.1%} beyond {gate_error:.0%}")
+    if not abs(error) <= clv_max_aggregate_error:
+        problems.append(f"aggregate revenue error {error:+.1%} beyond {clv_max_aggregate_error:.0%}")
     if not row["mae"] <= row["best_baseline_mae"]:
         problems.append(
             f"MAE {row['mae']:.2f} above the best naive baseline's {row['best_baseline_mae']:.2f}"
@@ -63,10 +63,10 @@ def _validation(row: pd.Series, gate_error: float) -> tuple[str, str]:
 
 def model_metrics(
     backtest_rows: pd.DataFrame,
-    coverage: float,
-    max_aggregate_error: float,
-    seed: int = 42,
-    gate_error: float = 0.10,
+    clv_interval_coverage: float,
+    clv_selection_max_aggregate_error: float,
+    random_seed: int = 42,
+    clv_max_aggregate_error: float = 0.10,
     no_backtest_reason: str = "",
 ) -> pd.DataFrame:
     """Metrics per model and group (repeat, one_time, all); the published choice per group as
@@ -74,14 +74,14 @@ def model_metrics(
     each row.
 
     Choice per group, baselines included: the lowest MAE among candidates whose |aggregate
-    revenue error| is within ``max_aggregate_error`` (MAE alone rewards predicting too little
+    revenue error| is within ``clv_selection_max_aggregate_error`` (MAE alone rewards predicting too little
     on zero-heavy revenue); if none is within it, the smallest |aggregate error|. Without
     backtest rows, the default model is published per group as not_backtestable."""
     if backtest_rows.empty:
         rows = [
             {"model_name": PUBLISHED, "customer_group": group,
              "published_model": json.dumps(dict.fromkeys(GROUPS, catalogue.default_model())) if group == "all" else catalogue.default_model(),
-             "is_baseline": False, "nominal_coverage": coverage, "validation_status": "not_backtestable",
+             "is_baseline": False, "nominal_coverage": clv_interval_coverage, "validation_status": "not_backtestable",
              "validation_note": no_backtest_reason or "no customer to backtest on"}
             for group in (*GROUPS, "all")
         ]  # fmt: skip
@@ -102,7 +102,7 @@ def model_metrics(
             (metrics["customer_group"] == group) & metrics["model_name"].isin(catalogue.candidates()[group])
         ]
         options = options[options["aggregate_revenue_error"].notna()]
-        unbiased = options[options["aggregate_revenue_error"].abs() <= max_aggregate_error]
+        unbiased = options[options["aggregate_revenue_error"].abs() <= clv_selection_max_aggregate_error]
         if len(unbiased):
             chosen[group] = unbiased.loc[unbiased["mae"].idxmin(), "model_name"]
         elif len(options):
@@ -117,8 +117,8 @@ def model_metrics(
         row["interval_coverage"] = evaluation.cross_fitted_coverage(
             part["actual_revenue"],
             part["predicted_revenue"],
-            coverage,
-            evaluation.seeded_half(part["customer_id"], seed),
+            clv_interval_coverage,
+            evaluation.seeded_half(part["customer_id"], random_seed),
         )
         extra.append(row)
     metrics = pd.concat([metrics, pd.DataFrame(extra)], ignore_index=True)
@@ -129,9 +129,11 @@ def model_metrics(
         .agg(best_baseline_mae=("mae", "min"), best_baseline_gini=("normalized_gini", "max"))
     )
     metrics = metrics.join(best, on="customer_group")
-    metrics["nominal_coverage"] = coverage
+    metrics["nominal_coverage"] = clv_interval_coverage
     is_published = metrics["model_name"] == PUBLISHED
-    judged = metrics[is_published].apply(_validation, axis=1, gate_error=gate_error, result_type="expand")
+    judged = metrics[is_published].apply(
+        _validation, axis=1, clv_max_aggregate_error=clv_max_aggregate_error, result_type="expand"
+    )
     metrics.loc[is_published, ["validation_status", "validation_note"]] = judged.to_numpy()
     return metrics.reindex(columns=METRIC_COLUMNS)
 

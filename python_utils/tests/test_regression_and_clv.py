@@ -87,7 +87,9 @@ def test_tiers_follow_the_configured_shares():
 def test_published_predictions_are_complete_and_ordered(tmp_path):
     training, calibration = snapshot(3_000, 10), snapshot(3_000, 11)
     rows, _ = oracle.backtest(calibration, training, horizon_days=365)
-    metrics = oracle_choice.model_metrics(rows, coverage=0.8, max_aggregate_error=0.05)
+    metrics = oracle_choice.model_metrics(
+        rows, clv_interval_coverage=0.8, clv_selection_max_aggregate_error=0.05
+    )
     chosen = oracle_choice.chosen_models(metrics)
     assert set(chosen) == {"repeat", "one_time"}
     assert all(model in catalogue.candidates()[group] for group, model in chosen.items())

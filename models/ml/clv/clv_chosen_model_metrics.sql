@@ -2,7 +2,7 @@
     with the cross-fitted coverage of its interval: offsets fitted on one seeded half of the
     customers, measured on the other. 'all' carries the choice of every group as JSON. -#}
 
-{%- set coverage = clv_var('clv_interval_coverage') %}
+{%- set clv_interval_coverage = clv_var('clv_interval_coverage') %}
 
 with
 
@@ -101,7 +101,7 @@ half_binned as (
 
 half_offsets as (
 
-    {{ interval_offsets('half_binned', 'metric_group, is_first_half', coverage) | indent(4) }}
+    {{ interval_offsets('half_binned', 'metric_group, is_first_half', clv_interval_coverage) | indent(4) }}
 
 ),
 

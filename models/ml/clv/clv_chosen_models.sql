@@ -4,7 +4,7 @@
     model name. Every group of the backtest has a row (the default model where no candidate has
     metrics). -#}
 
-{%- set max_error = clv_var('clv_selection_max_aggregate_error') %}
+{%- set clv_selection_max_aggregate_error = clv_var('clv_selection_max_aggregate_error') %}
 {%- set candidates = clv_candidates() %}
 
 with
@@ -25,7 +25,7 @@ options as (
 
     select
         *,
-        abs(aggregate_revenue_error) <= {{ max_error }} as is_unbiased
+        abs(aggregate_revenue_error) <= {{ clv_selection_max_aggregate_error }} as is_unbiased
 
     from clv_candidate_metrics
     where

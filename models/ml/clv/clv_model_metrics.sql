@@ -5,8 +5,8 @@
     is no worse than the best naive baseline's, else below_target. Without an honest backtest
     the default model (btyd) is published per group as not_backtestable. -#}
 
-{%- set coverage = clv_var('clv_interval_coverage') %}
-{%- set gate_error = clv_var('clv_max_aggregate_error') %}
+{%- set clv_interval_coverage = clv_var('clv_interval_coverage') %}
+{%- set clv_max_aggregate_error = clv_var('clv_max_aggregate_error') %}
 {%- set default = clv_default_model() %}
 {%- set baselines = "'" ~ clv_candidates_where('is_baseline') | join("', '") ~ "'" %}
 
@@ -71,7 +71,7 @@ judged as (
         all_metrics.model_name in ({{ baselines }}) as is_baseline,
         baselines.best_baseline_mae,
         baselines.best_baseline_gini,
-        not coalesce(abs(all_metrics.aggregate_revenue_error) <= {{ gate_error }}, false)
+        not coalesce(abs(all_metrics.aggregate_revenue_error) <= {{ clv_max_aggregate_error }}, false)
             as misses_error_target,
         not coalesce(all_metrics.mae <= baselines.best_baseline_mae, false) as misses_baseline
 
@@ -97,7 +97,7 @@ noted as (
                     || {{ dbt.cast(
                         'cast(round(abs(aggregate_revenue_error) * 100, 1) as decimal(38, 1))', dbt.type_string()
                     ) }}
-                    || '% beyond {{ (gate_error * 100) | round | int }}%'
+                    || '% beyond {{ (clv_max_aggregate_error * 100) | round | int }}%'
         end as error_note,
         case
             when misses_baseline
@@ -133,7 +133,7 @@ backtested as (
         is_baseline,
         best_baseline_mae,
         best_baseline_gini,
-        cast({{ coverage }} as double) as nominal_coverage,
+        cast({{ clv_interval_coverage }} as double) as nominal_coverage,
         case
             when model_name != 'published' then null
             when misses_error_target or misses_baseline then 'below_target'
@@ -187,7 +187,7 @@ not_backtested as (
         false as is_baseline,
         cast(null as double) as best_baseline_mae,
         cast(null as double) as best_baseline_gini,
-        cast({{ coverage }} as double) as nominal_coverage,
+        cast({{ clv_interval_coverage }} as double) as nominal_coverage,
         'not_backtestable' as validation_status,
         'no honest backtest: '
         || {{ dbt.cast('int_as_of_date.history_days', dbt.type_string()) }}

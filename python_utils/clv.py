@@ -201,6 +201,56 @@ def scoring_factors(fitted: FittedModels, snapshot_date, horizon_days: int) -> d
     return {"window_factor": factor, "xgboost_factor": factor / learned}
 
 
+def fit_snapshots(
+    summary: pd.DataFrame,
+    btyd_fits: pd.DataFrame,
+    sample: pd.DataFrame,
+    calendar: pd.DataFrame | None,
+    multipliers: pd.DataFrame | None,
+    horizon_days: int,
+    random_seed: int,
+    cox_sample_size: int,
+    xgboost_sample_size: int,
+) -> pd.DataFrame:
+    """clv_model_fits without its version columns: every snapshot of clv_snapshot_summary (one
+    row each) fitted beside its BTYD fits (clv_btyd_fits): Cox on the first cox_sample_size of
+    its seeded sample (clv_fit_sample), XGBoost on the first xgboost_sample_size of the earlier
+    snapshot's, the calendar index; the training snapshot only refits BTYD. One row per
+    (snapshot_name, model_name), fit_rows.COLUMNS after snapshot_name."""
+    # XGBoost learns next-horizon revenue: a shortened backtest window's targets cover a
+    # shorter horizon than the one published, so the published fit then has none.
+    full_window = bool((summary["horizon_days"] == horizon_days).all())
+    tables = []
+    for row in summary[list(SnapshotSummary.__dataclass_fields__)].to_dict("records"):
+        snapshot = SnapshotSummary(**row)
+        name = snapshot.snapshot_name
+        fitted = FittedModels.from_table(btyd_fits[btyd_fits["snapshot_name"] == name])
+        fitted.notes = [n for n in btyd_fits.loc[btyd_fits["snapshot_name"] == name, "notes"].iloc[:1] if n]
+        if name != "training":
+            earlier = sample[
+                (sample["snapshot_name"] == EARLIER_SNAPSHOT[name])
+                & (sample["sample_rank"] <= xgboost_sample_size)
+                & sample["target_revenue"].notna()
+            ]
+            fitted = fit_snapshot(
+                snapshot,
+                fitted,
+                cox_rows=sample[
+                    (sample["snapshot_name"] == name) & (sample["sample_rank"] <= cox_sample_size)
+                ].reset_index(drop=True),
+                xgboost_rows=earlier.reset_index(drop=True) if name != "scoring" or full_window else None,
+                calendar=calendar,
+                multipliers=multipliers,
+                seed=random_seed,
+            )
+        table = fitted.to_table(scoring_factors(fitted, snapshot.snapshot_date, snapshot.horizon_days))
+        if name == "training":
+            table = table[table["model_name"].isin(["bgnbd", "gamma_gamma"])]
+        tables.append(table.assign(snapshot_name=name))
+    table = pd.concat(tables, ignore_index=True)
+    return table[["snapshot_name", *[c for c in table.columns if c != "snapshot_name"]]]
+
+
 BATCH_SCORE_COLUMNS = ("snapshot_name", "customer_id", "p_return_within_horizon", "revenue_xgboost")
 
 

@@ -22,38 +22,9 @@ def model(dbt, session):
     sample = read_frame(dbt.ref("clv_fit_sample"), order_by=("snapshot_name", "customer_id"))
     calendar = read_frame(dbt.ref("int_purchase_calendar"), order_by=("order_date",))
     multipliers = read_frame(dbt.ref("calendar_multipliers"), order_by=("month",))
-    # XGBoost learns next-horizon revenue: a shortened backtest window's targets cover a
-    # shorter horizon than the one published, so the published fit then has none.
-    full_window = bool((summary["horizon_days"] == horizon).all())
-    tables = []
-    for row in summary[list(clv.SnapshotSummary.__dataclass_fields__)].to_dict("records"):
-        snapshot = clv.SnapshotSummary(**row)
-        name = snapshot.snapshot_name
-        fitted = clv.FittedModels.from_table(btyd_fits[btyd_fits["snapshot_name"] == name])
-        fitted.notes = [n for n in btyd_fits.loc[btyd_fits["snapshot_name"] == name, "notes"].iloc[:1] if n]
-        if name != "training":  # the training snapshot only refits BTYD
-            earlier = sample[
-                (sample["snapshot_name"] == clv.EARLIER_SNAPSHOT[name])
-                & (sample["sample_rank"] <= xgboost_sample_size)
-                & sample["target_revenue"].notna()
-            ]
-            fitted = clv.fit_snapshot(
-                snapshot,
-                fitted,
-                cox_rows=sample[
-                    (sample["snapshot_name"] == name) & (sample["sample_rank"] <= cox_sample_size)
-                ].reset_index(drop=True),
-                xgboost_rows=earlier.reset_index(drop=True) if name != "scoring" or full_window else None,
-                calendar=calendar,
-                multipliers=multipliers,
-                seed=seed,
-            )
-        table = fitted.to_table(clv.scoring_factors(fitted, snapshot.snapshot_date, snapshot.horizon_days))
-        if name == "training":
-            table = table[table["model_name"].isin(["bgnbd", "gamma_gamma"])]
-        tables.append(table.assign(snapshot_name=name))
-    table = pd.concat(tables, ignore_index=True)
-    table = table[["snapshot_name", *[c for c in table.columns if c != "snapshot_name"]]]
+    table = clv.fit_snapshots(
+        summary, btyd_fits, sample, calendar, multipliers, horizon, seed, cox_sample_size, xgboost_sample_size
+    )
     scoring = table[table["snapshot_name"] == "scoring"]
     table["model_version"] = model_version(parameters=scoring["parameters_json"].tolist(), seed=seed)
     table["library_versions"] = library_versions()

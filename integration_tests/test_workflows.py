@@ -2,6 +2,7 @@
 Snowflake credentials they pass are the ones profiles.yml reads."""
 
 import re
+import subprocess
 
 import pytest
 import yaml
@@ -51,9 +52,20 @@ def test_snowflake_workflows_pass_the_profiles_credentials_from_secrets(name):
 
 
 def test_slim_ci_builds_modified_nodes_deferring_to_the_nightly_state():
-    makefile = (REPO / "Makefile").read_text()
-    recipe = makefile.split("\nslim-ci:")[1].split("\n\n")[0]
-    assert "--select state:modified+" in recipe and "--defer" in recipe and "--state $(STATE)" in recipe
+    # what `make slim-ci` would run (make -n prints it without running it)
+    planned = (
+        subprocess.run(
+            ["make", "-n", "slim-ci", "STATE=/prod/state"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.splitlines()[-1]
+        .split()
+    )
+    assert planned[1:3] == ["build", "--select"] and planned[3] == "state:modified+"
+    assert "--defer" in planned and planned[planned.index("--state") + 1] == "/prod/state"
     nightly = yaml.safe_load((REPO / ".github" / "workflows" / "nightly-snowflake.yml").read_text())
     uploaded = [s["with"]["name"] for s in steps(nightly) if s.get("uses", "").startswith("actions/upload")]
     slim = (REPO / ".github" / "workflows" / "slim-ci.yml").read_text()

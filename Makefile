@@ -109,7 +109,7 @@ unit: install
 	rm -rf $(UNIT_DIR)
 	$(BIN)/python -m python_utils.tools.synth --customers 50 --out $(UNIT_DIR)/raw >/dev/null
 	CLV_DUCKDB_PATH=$(UNIT_DIR)/clv.duckdb $(DBT) build --select "+test_type:unit" --empty --exclude-resource-type test \
-		--target-path $(UNIT_DIR)/target --log-path $(UNIT_DIR)/logs --vars "{transactions_path: '$(UNIT_DIR)/raw/orders_*.csv'}"
+		--target-path $(UNIT_DIR)/target --log-path $(UNIT_DIR)/logs --vars "{orders_path: '$(UNIT_DIR)/raw/orders_*.csv'}"
 
 # Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW, on two
 # workers (a test file stays on one worker, so its fixtures are built once).

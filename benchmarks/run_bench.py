@@ -106,7 +106,7 @@ def dbt_command(size: int, raw: Path, verb: str) -> tuple[list[str], dict]:
     args = [
         str(BIN / "dbt"), verb, "--project-dir", str(REPO),
         "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
-        "--vars", json.dumps({"transactions_path": str(raw / "orders-*.parquet")}),
+        "--vars", json.dumps({"orders_path": str(raw / "orders-*.parquet")}),
     ]  # fmt: skip
     return args, env
 

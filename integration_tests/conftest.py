@@ -84,7 +84,7 @@ def demo_shop(tmp_path_factory) -> dict:
     lines, truth = generate_shop(ShopConfig())
     data = write_shop(lines, truth, workdir / "raw")
     db_path = workdir / "clv.duckdb"
-    variables = {"transactions_path": str(data)}
+    variables = {"orders_path": str(data)}
     run_dbt("build", workdir, db_path, variables, unit_tests=True)
     return {
         "workdir": workdir,
@@ -98,7 +98,7 @@ def demo_shop(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="session")
 def cdnow_shop(tmp_path_factory) -> dict:
-    """CDNOW_master through transactions_path, with an as_of_date inside the data and a 182-day
+    """CDNOW_master through orders_path, with an as_of_date inside the data and a 182-day
     horizon whose backtest holdout holds the December peak (one of the issue's splits)."""
     workdir = tmp_path_factory.mktemp("cdnow")
     lines = load_cdnow_order_lines()
@@ -106,6 +106,6 @@ def cdnow_shop(tmp_path_factory) -> dict:
     lines.to_csv(data, index=False)
     db_path = workdir / "clv.duckdb"
     as_of = "1998-03-31"
-    variables = {"transactions_path": str(data), "as_of_date": as_of, "horizon_days": 182}
+    variables = {"orders_path": str(data), "as_of_date": as_of, "horizon_days": 182}
     run_dbt("build", workdir, db_path, variables)
     return {"workdir": workdir, "db": db_path, "lines": lines, "as_of": as_of, "variables": variables}

@@ -32,7 +32,7 @@ def test_cdnow_split_builds_green_and_publishes_every_customer(
     cdnow_csv, tmp_path, as_of_date, horizon_days, window, status
 ):
     db = tmp_path / "clv.duckdb"
-    variables = {"transactions_path": str(cdnow_csv), "as_of_date": as_of_date, "horizon_days": horizon_days}
+    variables = {"orders_path": str(cdnow_csv), "as_of_date": as_of_date, "horizon_days": horizon_days}
     run_dbt("build", tmp_path, db, variables)
     ((customers, predictions, broken, statuses),) = query(
         db,

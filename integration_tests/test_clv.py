@@ -68,7 +68,7 @@ def december_shop(tmp_path_factory) -> dict:
     lines, truth = generate_shop(ShopConfig(customers=8_000, seed=7, seasonality=2.0))
     data = write_shop(lines, truth, workdir / "raw")
     db = workdir / "clv.duckdb"
-    variables = {"transactions_path": str(data), "horizon_days": 182, "clv_gate_severity": "error"}
+    variables = {"orders_path": str(data), "horizon_days": 182, "clv_gate_severity": "error"}
     run_dbt("build", workdir, db, variables)
     return {"db": db, "truth": truth}
 

@@ -69,7 +69,7 @@ def test_degenerate_shop_publishes_complete_finite_predictions(tmp_path, name):
         writer.writeheader()
         writer.writerows(rows)
     db = tmp_path / "clv.duckdb"
-    run_dbt("build", tmp_path, db, {"transactions_path": str(data), **variables})
+    run_dbt("build", tmp_path, db, {"orders_path": str(data), **variables})
     ((customers, predictions, broken, statuses),) = query(
         db,
         "select (select count(*) from marts.customer_rfm), count(*), "

@@ -26,9 +26,7 @@ def differs_from_full_build(db, reference_db) -> int:
 
 
 def load(tmp_path, db, data) -> str:
-    return run_dbt(
-        "build", tmp_path, db, {"transactions_path": str(data)}, "--select", "+fct_sales", *NO_TESTS
-    )
+    return run_dbt("build", tmp_path, db, {"orders_path": str(data)}, "--select", "+fct_sales", *NO_TESTS)
 
 
 def test_incremental_run_equals_full_refresh(demo_shop, tmp_path):

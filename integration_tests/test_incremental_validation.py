@@ -49,7 +49,7 @@ def loads(tmp_path_factory) -> dict:
 
 def build(workdir, db, raw, **extra_vars) -> str:
     variables = {
-        "transactions_path": str(raw / "orders-*.csv"),
+        "orders_path": str(raw / "orders-*.csv"),
         "raw_loaded_at_column": "_loaded_at",
         **extra_vars,
     }

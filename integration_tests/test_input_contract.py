@@ -96,7 +96,7 @@ def messy(tmp_path_factory) -> dict:
     data = write_csv(workdir / "o'brien shop" / "orders.csv", rows)
     db = workdir / "clv.duckdb"
     variables = {
-        "transactions_path": str(data),
+        "orders_path": str(data),
         "as_of_date": "2024-06-30",
         "source_timezone": "America/New_York",
     }
@@ -235,7 +235,7 @@ def test_a_shop_without_line_numbers_loses_nothing(tmp_path):
         lines, truth = generate_shop(replace(config, line_numbers=numbered))
         data = write_shop(lines, truth, tmp_path / f"numbered_{numbered}")
         db = tmp_path / f"numbered_{numbered}.duckdb"
-        run_dbt("build", tmp_path, db, {"transactions_path": str(data)}, "--select", "+fct_sales", *NO_TESTS)
+        run_dbt("build", tmp_path, db, {"orders_path": str(data)}, "--select", "+fct_sales", *NO_TESTS)
         totals.append(query(db, "select count(*), round(sum(net_amount), 2) from marts.fct_sales")[0])
         multi_line_orders = (lines.groupby("order_id").size() > 1).sum()
     assert multi_line_orders > 100
@@ -248,7 +248,7 @@ FORMAT_ROWS = [line("f1", customer="ü-customer", product_id="multi\nline"), lin
 
 def build_flagged(workdir: Path, data: Path, **variables) -> list[tuple]:
     db = workdir / f"{data.name}.duckdb"
-    run_dbt("build", workdir, db, {"transactions_path": str(data), **variables}, "--select", "+int_order_lines_flagged", *NO_TESTS)  # fmt: skip
+    run_dbt("build", workdir, db, {"orders_path": str(data), **variables}, "--select", "+int_order_lines_flagged", *NO_TESTS)  # fmt: skip
     return query(db, "select order_id, customer_id, amount, product_id, reject_reason from intermediate.int_order_lines_flagged order by 1")  # fmt: skip
 
 
@@ -321,7 +321,7 @@ def orders_csv(tmp_path) -> Path:
     ],
 )
 def test_bad_vars_stop_the_build_with_one_clear_message(tmp_path, orders_csv, variables, message):
-    output = failing_build(tmp_path, {"transactions_path": str(orders_csv), **variables})
+    output = failing_build(tmp_path, {"orders_path": str(orders_csv), **variables})
     assert message in output
 
 
@@ -341,11 +341,11 @@ def test_bad_vars_stop_the_build_with_one_clear_message(tmp_path, orders_csv, va
 def test_bad_files_stop_the_build_with_one_clear_message(tmp_path, name, content, message):
     path = tmp_path / name
     path.write_text(content)
-    assert message in failing_build(tmp_path, {"transactions_path": str(path)})
+    assert message in failing_build(tmp_path, {"orders_path": str(path)})
 
 
 def test_a_path_matching_no_file_says_so(tmp_path):
-    output = failing_build(tmp_path, {"transactions_path": str(tmp_path / "nowhere" / "*.csv")})
+    output = failing_build(tmp_path, {"orders_path": str(tmp_path / "nowhere" / "*.csv")})
     assert "matches no file" in output
 
 
@@ -359,9 +359,9 @@ def test_a_crafted_path_cannot_run_sql(tmp_path):
         f"drop table victim; select * from read_csv('{tmp_path}/y.csv"
     )
     for variables in (
-        {"transactions_path": crafted},
+        {"orders_path": crafted},
         {
-            "transactions_path": str(write_csv(tmp_path / "ok.csv", [line("o1")])),
+            "orders_path": str(write_csv(tmp_path / "ok.csv", [line("o1")])),
             "as_of_date": "2024-01-01'); drop table victim; --",
         },  # fmt: skip
     ):
@@ -390,7 +390,7 @@ def test_the_same_parquet_gives_identical_marts_in_any_machine_time_zone(tmp_pat
     marts = []
     for zone in ("UTC", "America/New_York"):
         db = tmp_path / f"{zone.replace('/', '_')}.duckdb"
-        run_dbt("build", tmp_path, db, {"transactions_path": str(data)}, *SQL_LAYER, env={"TZ": zone})
+        run_dbt("build", tmp_path, db, {"orders_path": str(data)}, *SQL_LAYER, env={"TZ": zone})
         marts.append(
             [
                 query(db, f"select * from marts.{table} order by all")

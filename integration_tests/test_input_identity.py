@@ -82,7 +82,7 @@ def exports(tmp_path_factory) -> dict:
     write_csv(workdir / "shop" / "orders_2024-06-01.csv", EARLIER)
     write_csv(workdir / "shop" / "orders_2024-06-08.csv", LATER)
     db = workdir / "clv.duckdb"
-    variables = {"transactions_path": str(workdir / "shop" / "orders_*.csv"), "as_of_date": "2024-06-30",
+    variables = {"orders_path": str(workdir / "shop" / "orders_*.csv"), "as_of_date": "2024-06-30",
                  "source_timezone": "Europe/Berlin"}  # fmt: skip
     output = run_dbt("build", workdir, db, variables, *SQL_LAYER)
     return {"db": db, "output": output}
@@ -213,7 +213,7 @@ def test_the_latest_load_wins_over_file_names_without_line_numbers(tmp_path):
         columns,
     )
     db = tmp_path / "clv.duckdb"
-    variables = {"transactions_path": str(tmp_path / "shop" / "*.csv"), "raw_loaded_at_column": "_loaded_at",
+    variables = {"orders_path": str(tmp_path / "shop" / "*.csv"), "raw_loaded_at_column": "_loaded_at",
                  "as_of_date": "2024-06-30"}  # fmt: skip
     run_dbt("build", tmp_path, db, variables, *SQL_LAYER)
     assert query(db, "select status, net_amount from marts.fct_sales where order_id = 'L1'") == [
@@ -233,7 +233,7 @@ def test_whole_number_float_ids_are_the_same_customer_where_every_id_is_a_number
         numeric / "orders_2.csv", [line("3", customer="42", amount="5", ordered_at="2024-03-09 12:00:00")]
     )
     db = tmp_path / "numeric.duckdb"
-    run_dbt("build", tmp_path, db, {"transactions_path": str(numeric / "*.csv")}, *SQL_LAYER)
+    run_dbt("build", tmp_path, db, {"orders_path": str(numeric / "*.csv")}, *SQL_LAYER)
     assert query(db, "select customer_id, order_count from marts.dim_customers order by 1") == [
         ("42", 2),
         ("7", 1),
@@ -244,7 +244,7 @@ def test_whole_number_float_ids_are_the_same_customer_where_every_id_is_a_number
         text / "orders.csv", [line("1", customer="42.0"), line("2", customer="42"), line("3", customer="C-1")]
     )
     db = tmp_path / "text.duckdb"
-    run_dbt("build", tmp_path, db, {"transactions_path": str(text / "orders.csv")}, *SQL_LAYER)
+    run_dbt("build", tmp_path, db, {"orders_path": str(text / "orders.csv")}, *SQL_LAYER)
     assert query(db, "select customer_id from marts.dim_customers order by 1") == [
         ("42",),
         ("42.0",),
@@ -265,7 +265,7 @@ def test_a_parquet_glob_reads_each_files_timestamps_by_its_own_type(tmp_path):
         table = pa.table({"order_id": [name], "customer_id": ["c1"], "amount": ["10"], "ordered_at": values})
         pq.write_table(table, folder / f"{name}.parquet")
     db = tmp_path / "clv.duckdb"
-    variables = {"transactions_path": str(folder / "*.parquet"), "source_timezone": "America/New_York"}
+    variables = {"orders_path": str(folder / "*.parquet"), "source_timezone": "America/New_York"}
     run_dbt("build", tmp_path, db, variables, *SQL_LAYER)
     assert dict(query(db, "select order_id, ordered_at from marts.fct_sales")) == {
         "aware": datetime(2024, 5, 1, 20, 30),
@@ -286,7 +286,7 @@ def test_every_documented_zone_abbreviation_reads_as_its_offset(tmp_path):
         "build",
         tmp_path,
         db,
-        {"transactions_path": str(data)},
+        {"orders_path": str(data)},
         "--select",
         "+int_order_lines_flagged",
         *NO_TESTS,
@@ -316,7 +316,7 @@ def test_a_build_that_keeps_nothing_says_what_to_fix(tmp_path, rows, delimiter, 
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, delimiter=delimiter)
         writer.writeheader()
         writer.writerows(rows)
-    done = invoke_dbt("build", tmp_path, tmp_path / "clv.duckdb", {"transactions_path": str(path)})
+    done = invoke_dbt("build", tmp_path, tmp_path / "clv.duckdb", {"orders_path": str(path)})
     assert done.returncode != 0
     assert "All 3 raw rows (100%) were quarantined" in done.stdout
     for text in expected:
@@ -332,7 +332,7 @@ def test_a_line_with_a_field_too_many_or_too_few_is_quarantined_and_the_rest_kep
              "r2,1,c2,2024-03-01 12:00:00", *good[20:]]  # fmt: skip
     path.write_text("\n".join(lines) + "\n")
     db = tmp_path / "clv.duckdb"
-    output = run_dbt("build", tmp_path, db, {"transactions_path": str(path)}, *SQL_LAYER)
+    output = run_dbt("build", tmp_path, db, {"orders_path": str(path)}, *SQL_LAYER)
     assert query(db, "select count(*) from marts.fct_sales") == [(30,)]
     rejected = query(
         db, "select reject_reason, raw_line from intermediate.int_order_lines_rejected order by 2"
@@ -349,14 +349,14 @@ def test_a_windows_1252_file_read_as_utf8_names_orders_encoding(tmp_path):
     path.write_bytes(
         "order_id,customer_id,ordered_at,amount\no1,caf\u00e9 \u20ac,2024-03-01,10\n".encode("cp1252")
     )
-    done = invoke_dbt("build", tmp_path, tmp_path / "clv.duckdb", {"transactions_path": str(path)})
+    done = invoke_dbt("build", tmp_path, tmp_path / "clv.duckdb", {"orders_path": str(path)})
     assert done.returncode != 0
     assert "is not UTF-8 text" in done.stdout and "set the var orders_encoding" in done.stdout
     done = invoke_dbt(
         "build",
         tmp_path,
         tmp_path / "clv.duckdb",
-        {"transactions_path": str(path), "orders_encoding": "cp1252"},
+        {"orders_path": str(path), "orders_encoding": "cp1252"},
     )
     with duckdb.connect() as con:
         (installed,) = con.execute(

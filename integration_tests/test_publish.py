@@ -128,7 +128,7 @@ def history(tmp_path_factory) -> dict:
     h["stale"] = ws.make("dev", SELECT="customer_rfm")
     h["after_stale"] = ws.fingerprint()
 
-    h["failed"] = invoke_dbt("build", root, ws.db, {"transactions_path": str(smaller), "clv_gate_severity": "error",
+    h["failed"] = invoke_dbt("build", root, ws.db, {"orders_path": str(smaller), "clv_gate_severity": "error",
                                                     "clv_max_aggregate_error": 0.0001})  # fmt: skip
     h["publish_failed"] = ws.make("publish", ALLOW_SHRINK=1)
     # a complete build, refused for shrinking: target/ now says success, the kills below start from it
@@ -156,7 +156,7 @@ def test_make_build_publishes_own_data(history):
     with duckdb.connect(str(ws.out / "clv_bi.duckdb"), read_only=True) as con:
         vars_json, rows = con.execute("select vars_json, rows_json from published_runs where run_id = ?",
                                       [run_id]).fetchone()  # fmt: skip
-    assert json.loads(vars_json) == {"transactions_path": history["orders"]}
+    assert json.loads(vars_json) == {"orders_path": history["orders"]}
     assert (
         json.loads(rows)["dim_customers"] == history["truth"]["customers_with_lines"]
     )  # the shop's, not the demo's

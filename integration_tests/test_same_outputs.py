@@ -12,6 +12,8 @@ from integration_tests.conftest import REPO
 from integration_tests.same_outputs import build_differences, build_revision, remove_worktree
 
 BEFORE_REDESIGN = "83b22b6f0dbcf21f31955a82b76cfb772dc029cd"
+# Vars renamed by the redesign: the name now -> the name the revision before it reads.
+RENAMED_VARS = {"orders_path": "transactions_path"}
 
 
 def _before(tmp_path_factory, name: str, variables: dict):
@@ -22,7 +24,8 @@ def _before(tmp_path_factory, name: str, variables: dict):
         )
     workdir = tmp_path_factory.mktemp(f"before_{name}")
     try:
-        build_revision(BEFORE_REDESIGN, workdir, workdir / "clv.duckdb", json.dumps(variables))
+        old_names = {RENAMED_VARS.get(name, name): value for name, value in variables.items()}
+        build_revision(BEFORE_REDESIGN, workdir, workdir / "clv.duckdb", json.dumps(old_names))
     finally:
         remove_worktree(workdir)
     return workdir / "clv.duckdb"

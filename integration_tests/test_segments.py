@@ -29,7 +29,7 @@ def test_rebuild_gives_identical_segment_ids(demo_shop):
         "run",
         demo_shop["workdir"],
         demo_shop["db"],
-        {"transactions_path": str(demo_shop["data"])},
+        {"orders_path": str(demo_shop["data"])},
         "--select",
         "segmentation_sample segmentation_metrics segmentation_centroids customer_segments",
     )

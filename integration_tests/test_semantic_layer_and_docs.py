@@ -23,9 +23,7 @@ MF = str(Path(sys.executable).with_name("mf"))
 def docs(demo_shop) -> dict:
     """`dbt docs generate` on the demo build: the manifest and the catalog."""
     workdir = demo_shop["workdir"] / "docs"
-    done = invoke_dbt(
-        "docs generate", workdir, demo_shop["db"], {"transactions_path": str(demo_shop["data"])}
-    )
+    done = invoke_dbt("docs generate", workdir, demo_shop["db"], {"orders_path": str(demo_shop["data"])})
     assert done.returncode == 0, done.stdout[-3000:]
     target = workdir / "target"
     return {name: json.loads((target / f"{name}.json").read_text()) for name in ("manifest", "catalog")} | {

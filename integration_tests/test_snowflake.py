@@ -226,7 +226,7 @@ def duckdb_run(fakesnow_run) -> Path:
     """The same shop through dbt-duckdb, up to the Python models."""
     workdir = fakesnow_run["workdir"] / "duckdb"
     db_path = workdir / "clv.duckdb"
-    run_dbt("build", workdir, db_path, {"transactions_path": str(fakesnow_run["data"]), **SAMPLES},
+    run_dbt("build", workdir, db_path, {"orders_path": str(fakesnow_run["data"]), **SAMPLES},
             "--select", *(f"+{m}" for m in PYTHON_MODELS), *NO_TESTS)  # fmt: skip
     return db_path
 

@@ -34,7 +34,7 @@ WORK = Path(os.environ.get("CDNOW_SPLITS_DIR", "/tmp/cdnow"))
 def build(as_of: str, horizon: int) -> Path:
     db = WORK / f"clv_{as_of}_{horizon}.duckdb"
     db.unlink(missing_ok=True)
-    variables = {"transactions_path": str(WORK / "orders.csv"), "as_of_date": as_of, "horizon_days": horizon}
+    variables = {"orders_path": str(WORK / "orders.csv"), "as_of_date": as_of, "horizon_days": horizon}
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "CLV_DUCKDB_PATH": str(db)}
     subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "build", "--vars", json.dumps(variables)],

@@ -17,7 +17,7 @@
 {% endmacro %}
 
 {% macro checked_vars() %}
-    {{ return(['transactions_path', 'as_of_date', 'min_order_date', 'horizon_days', 'incremental_lookback_days',
+    {{ return(['orders_path', 'as_of_date', 'min_order_date', 'horizon_days', 'incremental_lookback_days',
         'source_timezone', 'orders_encoding', 'max_line_amount', 'default_currency', 'raw_database',
         'raw_schema', 'raw_orders_table', 'raw_loaded_at_column', 'random_seed', 'xgboost_sample_size',
         'cox_sample_size', 'backtest_sample_size', 'scoring_batch_size', 'btyd_max_fit_rows', 'segmentation_k_min',
@@ -36,6 +36,12 @@
     {%- if not execute or flags.WHICH not in ('build', 'run', 'test', 'seed', 'compile', 'show', 'run-operation') -%}
         {{ return('') }}
     {%- endif -%}
+    {#- a var this project does not read would be ignored without a word: a typo, or an old name -#}
+    {%- set renamed = {'transactions_path': 'orders_path'} -%}
+    {%- for name in given_vars() if name not in checked_vars() + ['ml_warehouse'] -%}
+        {{ exceptions.raise_compiler_error("var '" ~ name ~ "' is not a var of this project"
+            ~ (": it is now '" ~ renamed[name] ~ "'" if name in renamed else " (docs/data.md lists them)")) }}
+    {%- endfor -%}
     {%- for name in checked_vars() -%}
         {%- do clv_var(name) -%}
     {%- endfor -%}
@@ -55,8 +61,8 @@
 
     {%- set source_node = graph.sources['source.' ~ project_name ~ '.shop.orders'] -%}
     {%- if target.type == 'duckdb' -%}
-        {%- set path = clv_var('transactions_path') -%}
-        {%- set where = "transactions_path " ~ path | tojson -%}
+        {%- set path = clv_var('orders_path') -%}
+        {%- set where = "orders_path " ~ path | tojson -%}
         {#- listed once: the encoding check and the unreadable-line pass read each file -#}
         {%- set files = run_query("select file from glob(" ~ sql_literal(path) ~ ") order by 1").columns[0].values() | list -%}
         {%- if not files -%}
@@ -142,7 +148,7 @@
     {%- endif -%}
     {%- for file in files if not (file | lower).endswith(('.gz', '.zst')) -%}
         {%- if run_query("select try(decode(content)) is null from read_blob(" ~ sql_literal(file) ~ ")").columns[0].values()[0] -%}
-            {{ exceptions.raise_compiler_error("transactions_path file " ~ file | tojson ~ " is not UTF-8 text"
+            {{ exceptions.raise_compiler_error("orders_path file " ~ file | tojson ~ " is not UTF-8 text"
                 ~ " (bytes such as Windows-1252's euro sign or curly quotes): set the var orders_encoding"
                 ~ " (windows-1252 for Excel's CSV on Windows, latin-1, utf-16)") }}
         {%- endif -%}

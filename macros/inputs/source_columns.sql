@@ -170,7 +170,7 @@
 {% endmacro %}
 
 {% macro duckdb__naive_timestamp_files(column_name) %}
-    {%- set path = clv_var('transactions_path') -%}
+    {%- set path = clv_var('orders_path') -%}
     {%- if not execute or orders_file_format(path) != 'parquet' -%}
         {{ return([]) }}
     {%- endif -%}

@@ -164,7 +164,7 @@
             {{ return(value | string | lower) }}
         {%- endif -%}
 
-    {%- elif name == 'transactions_path' -%}
+    {%- elif name == 'orders_path' -%}
         {%- set text = value | string -%}
         {%- if orders_file_format(text) is none -%}
             {%- set problem = 'a file or glob ending in .csv, .tsv, .txt or .parquet (any case, .gz allowed for text)' -%}

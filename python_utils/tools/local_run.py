@@ -2,7 +2,7 @@
 (python_utils/tools/publish.py), then keep its manifest as the state `state:modified+` compares with.
 
     build  every model on the orders given (a file or glob; default: the project's
-           transactions_path, the demo shop) with the vars given
+           orders_path, the demo shop) with the vars given
     dev    only what a change touches (default selection `state:modified+`), with the vars of
            the last published run, so the rebuilt tables and the unchanged ones of that run are
            one consistent run (publish checks it) and are published together
@@ -41,7 +41,7 @@ def publish_and_keep_state(args) -> None:
 def build(args) -> None:
     given = dict(json.loads(args.vars)) if args.vars else {}
     if args.orders:
-        given["transactions_path"] = args.orders
+        given["orders_path"] = args.orders
     dbt_build(["--vars", json.dumps(given)] if given else [])
     publish_and_keep_state(args)
 

@@ -44,7 +44,7 @@ limit {{ n }}
 {%- endmacro %}
 
 {#- An aggregate instead of a window: a window over 10M order lines sorts them all
-    (int_customers 3.1 s against 1.6 s). The row key compares field by field, as order by does. -#}
+    (benchmarks/README.md, design choices). The row key compares field by field, as order by does. -#}
 {% macro duckdb__first_rows(relation, group_by, order_by, columns) %}
     select
         {{ group_by }},

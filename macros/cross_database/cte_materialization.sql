@@ -1,8 +1,8 @@
 {#- Placed between a CTE's name and its body (`name as {{ recomputed_cte() }} (`): the CTE is
     recomputed by each reader instead of being stored once. DuckDB stores a CTE read more than
-    once, and a stream of 10M wide order lines stored under memory_limit spills to disk: at 10M
-    lines re-reading the file and re-parsing is 2.7x faster (int_order_lines_flagged 84 s ->
-    31 s). Other engines plan CTEs themselves: nothing is added. -#}
+    once, and a stream of 10M wide order lines stored under memory_limit spills to disk:
+    re-reading the file and re-parsing is faster (benchmarks/README.md, design choices). Other
+    engines plan CTEs themselves: nothing is added. -#}
 {% macro recomputed_cte() %}
     {{- return(adapter.dispatch('recomputed_cte', 'clv')()) -}}
 {% endmacro %}

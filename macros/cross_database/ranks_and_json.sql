@@ -43,9 +43,8 @@
 
 {#- percent_rank() of each distinct value of a column: (rows ranked before it) / (rows - 1), 0
     for a single row, tied rows sharing the value's rank, as percent_rank() over (order by column)
-    gives. From counts per value, so only the distinct values are sorted, not every row (RFM over
-    1.55M customers: the three window sorts cost 1.5 s of customer_rfm's 5.5 s). Nulls are not
-    ranked. -#}
+    gives. From counts per value, so only the distinct values are sorted, not every row
+    (benchmarks/README.md, design choices). Nulls are not ranked. -#}
 {% macro value_percent_ranks(relation, column, descending=false) -%}
 select
     {{ column }},

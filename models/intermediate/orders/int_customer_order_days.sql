@@ -3,7 +3,7 @@
     are not purchases but reduce net revenue on their date. US dollars.
 
     A table: five models read it, and at 10M lines computing it once saves more than writing
-    it costs (34 s for it and its readers, against 40 s as a view). -#}
+    it costs (benchmarks/README.md, design choices). -#}
 {{ config(materialized='table') }}
 
 with

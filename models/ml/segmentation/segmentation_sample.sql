@@ -1,9 +1,9 @@
 {#- The seeded sample K-Means is fitted and judged on: at most segmentation_sample_size
-    customers of customer_rfm in sample_order, the first silhouette_sample_size of them flagged
-    for the silhouette. Python reads this table, never customer_rfm.
+    customers with a purchase of int_customers_rfm_scored in sample_order, the first
+    silhouette_sample_size of them flagged for the silhouette. Python reads this table.
 
     The sample is a top-n (order by ... limit), ranked afterwards: a window ranking every
-    customer sorts them all on one thread (1.55M customers: 1.7-2.3 s against 0.6 s). -#}
+    customer would sort them all on one thread (benchmarks/README.md, design choices). -#}
 
 with
 

@@ -1,5 +1,7 @@
 {#- Customers' RFM summaries at snapshots before as_of_date, in one pass over the purchase
-    days. `snapshots` maps a snapshot name to how many days before as_of_date it is taken; the
+    days. `snapshots` maps a snapshot name to how many horizons before as_of_date it is taken
+    (0, 1, 2); `horizon` names the column of `as_of` (int_as_of_date) that holds the horizon in
+    days, read when the query runs (a null horizon gives no rows: no honest backtest). The
     result has one row per (snapshot_name, customer_id) for customers who had bought by then.
 
     Times are in days. frequency, recency_days, t_days and monetary_value follow lifetimes:
@@ -10,8 +12,8 @@
     returned_amount and the revenue targets. Target columns (what the customer did in the
     horizon after the snapshot) are null where that horizon is not complete by as_of_date.
 
-    Whether a snapshot's target is complete is known when the SQL is compiled (days before
-    as_of_date >= horizon_days), so incomplete targets are not aggregated at all.
+    Whether a snapshot's target is complete is known when the SQL is compiled (a snapshot at
+    least one horizon before as_of_date), so incomplete targets are not aggregated at all.
 
     Every snapshot's measures are conditional aggregates of the same pass (columns
     <snapshot>__<measure>), unpivoted to rows afterwards: joining the days to each snapshot
@@ -22,9 +24,8 @@
     date before anything is aggregated, so the days of the others are never read. Ranked among
     the snapshot's customers, these are the same customers the fit samples (clv_fit_sample)
     would draw first from the whole snapshot. -#}
-{% macro customer_snapshots(snapshots, order_days, customers, as_of, horizon=none, sample_size=none) %}
+{% macro customer_snapshots(snapshots, order_days, customers, as_of, horizon='horizon_days', sample_size=none) %}
 
-{%- set horizon = horizon or clv_var('horizon_days') -%}
 {#- measure: (aggregate, which days of the snapshot it reads, value on such a day); 'money'
     is an exact sum (sum_money).
     history = on or before the snapshot; last_horizon = the horizon_days up to it;
@@ -70,9 +71,10 @@ as_of as (
 snapshot_dates as (
 
     select
-        {% for name, days_back in snapshots.items() -%}
-            {{ add_days('as_of_date', -days_back) }} as {{ name }}_date{{ "," if not loop.last }}
-        {% endfor %}
+        {% for name, horizons_back in snapshots.items() -%}
+            {{ add_days('as_of_date', '-' ~ horizons_back ~ ' * ' ~ horizon) }} as {{ name }}_date,
+        {% endfor -%}
+        {{ dbt.cast(horizon, dbt.type_int()) }} as horizon_days
 
     from as_of
 
@@ -125,12 +127,13 @@ days_in_windows as (
             {%- set sampled = ' and customers.' ~ name ~ '__sampled' if sample_size else '' %}
             order_days.order_date <= snapshot_dates.{{ name }}_date{{ sampled }} as {{ name }}__history,
             (
-                order_days.order_date > {{ add_days('snapshot_dates.' ~ name ~ '_date', -horizon) }}
+                order_days.order_date > {{ add_days('snapshot_dates.' ~ name ~ '_date', '-snapshot_dates.horizon_days') }}
                 and order_days.order_date <= snapshot_dates.{{ name }}_date{{ sampled }}
             ) as {{ name }}__last_horizon,
             (
                 order_days.order_date > snapshot_dates.{{ name }}_date
-                and order_days.order_date <= {{ add_days('snapshot_dates.' ~ name ~ '_date', horizon) }}{{ sampled }}
+                and order_days.order_date
+                <= {{ add_days('snapshot_dates.' ~ name ~ '_date', 'snapshot_dates.horizon_days') }}{{ sampled }}
             ) as {{ name }}__target{{ "," if not loop.last }}
         {% endfor %}
 
@@ -147,9 +150,9 @@ days_in_windows as (
 summarised as (
 
     select
-        {% for name, days_back in snapshots.items() -%}
+        {% for name, horizons_back in snapshots.items() -%}
             {%- for measure, (aggregate, window, value) in measures.items() %}
-                {%- if window != 'target' or days_back >= horizon %}
+                {%- if window != 'target' or horizons_back >= 1 %}
                 {%- set when_in_window = 'case when ' ~ name ~ '__' ~ window ~ ' then ' ~ value %}
                 {%- if aggregate == 'money' %}
                 {{ sum_money(when_in_window ~ ' else 0 end') }} as {{ name }}__{{ measure }},
@@ -169,13 +172,14 @@ summarised as (
 
 unpivoted as (
 
-    {% for name, days_back in snapshots.items() -%}
+    {% for name, horizons_back in snapshots.items() -%}
         select
             '{{ name }}' as snapshot_name,
             snapshot_dates.{{ name }}_date as snapshot_date,
+            snapshot_dates.horizon_days,
             summarised.customer_id,
             {%- for measure, (aggregate, window, value) in measures.items() %}
-                {%- if window != 'target' or days_back >= horizon %}
+                {%- if window != 'target' or horizons_back >= 1 %}
                 summarised.{{ name }}__{{ measure }} as {{ measure }}{{ "," if not loop.last }}
                 {%- else %}
                 -- The horizon after this snapshot ends after as_of_date: no complete target.
@@ -228,7 +232,7 @@ snapshot_features as (
         {{ dbt.cast('unpivoted.purchases_last_horizon', dbt.type_int()) }} as purchases_last_horizon,
         customers.acquisition_channel,
         customers.region,
-        {{ dbt.cast(horizon, dbt.type_int()) }} as horizon_days,
+        unpivoted.horizon_days,
         {{ dbt.cast('unpivoted.target_purchases', dbt.type_int()) }} as target_purchases,
         unpivoted.target_revenue
 

@@ -7,32 +7,26 @@
     - training:    at as_of_date - 2 * backtest_horizon_days (XGBoost's training rows in the backtest)
 
     backtest_horizon_days is horizon_days unless the history is too short (int_as_of_date);
-    without an honest backtest this table is empty. The summary at as_of_date itself is
-    customer_rfm, built by the same macro.
+    without an honest backtest (a null backtest_horizon_days) this table is empty. The summary
+    at as_of_date itself is int_customers_rfm_scored, built by the same macro.
 
     Each snapshot holds a seeded sample of at most backtest_sample_size of its customers
     (sample_order): the backtest measures models on a sample, and what grows with the customer
     count past it (fits of the backtest's BG/NBD, scoring, metrics) stops growing. -#}
-
-{%- set window = backtest_window(ref('int_as_of_date')) -%}
 
 with
 
 snapshots as (
 
     {{ customer_snapshots(
-        {'calibration': window.horizon_days, 'training': 2 * window.horizon_days},
+        {'calibration': 1, 'training': 2},
         order_days=ref('int_customer_order_days'),
         customers=ref('int_customers'),
         as_of=ref('int_as_of_date'),
-        horizon=window.horizon_days,
+        horizon='backtest_horizon_days',
         sample_size=clv_var('backtest_sample_size'),
     ) | indent(4) }}
 
 )
 
 select * from snapshots
-{%- if not window.is_backtestable %}
--- {{ window.backtest_window }}: no snapshot is honest, so none is written.
-where 1 = 0
-{%- endif %}

@@ -111,3 +111,22 @@ def test_the_var_table_of_the_docs_is_the_project_s_vars():
         name for row in re.findall(r"^\| (`.+?) \|", text, re.M) for name in re.findall(r"`(\w+)`", row)
     }
     assert documented == project
+
+
+def test_a_column_defined_more_than_once_is_described_once_in_a_docs_block():
+    """models/_docs.md holds one `{% docs %}` block per column name used in several models or
+    seeds; every definition points to it."""
+    definitions: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted([*(REPO / "models").rglob("*.yml"), *(REPO / "seeds").glob("*.yml")]):
+        for kind in ("models", "seeds"):
+            for node in yaml.safe_load(path.read_text()).get(kind) or []:
+                for column in node.get("columns") or []:
+                    definitions.setdefault(column["name"], []).append(
+                        (node["name"], column.get("description", ""))
+                    )
+    blocks = (REPO / "models" / "_docs.md").read_text()
+    for name, places in definitions.items():
+        if len(places) > 1:
+            assert "{% docs " + name + " %}" in blocks, name
+            literal = [node for node, text in places if text != "{{ doc('" + name + "') }}"]
+            assert not literal, f"{name} is described in place in {literal}"

@@ -41,25 +41,6 @@ def test_every_bi_facing_column_is_documented(docs):
         assert not missing, f"{name}: no description for {missing}"
 
 
-def test_a_column_defined_more_than_once_is_described_once_in_a_docs_block():
-    """models/_docs.md holds one `{% docs %}` block per column name used in several models or
-    seeds; every definition points to it."""
-    definitions: dict[str, list[tuple[str, str]]] = {}
-    for path in sorted([*(REPO / "models").rglob("*.yml"), *(REPO / "seeds").glob("*.yml")]):
-        for kind in ("models", "seeds"):
-            for node in yaml.safe_load(path.read_text()).get(kind) or []:
-                for column in node.get("columns") or []:
-                    definitions.setdefault(column["name"], []).append(
-                        (node["name"], column.get("description", ""))
-                    )
-    blocks = (REPO / "models" / "_docs.md").read_text()
-    for name, places in definitions.items():
-        if len(places) > 1:
-            assert "{% docs " + name + " %}" in blocks, name
-            literal = [node for node, text in places if text != "{{ doc('" + name + "') }}"]
-            assert not literal, f"{name} is described in place in {literal}"
-
-
 def test_semantic_models_and_metrics_are_in_the_manifest(docs):
     semantic = docs["semantic"]
     models = {m["name"] for m in semantic["semantic_models"]}

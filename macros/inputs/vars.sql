@@ -74,6 +74,7 @@
         'segmentation_sample_size': (10, 100000000),
         'silhouette_sample_size': (10, 100000000),
         'clv_own_spend_min_frequency': (1, 1000),
+        'min_backtest_days': (7, 3650),
     } -%}
     {%- set share_vars = ['discount_rate', 'clv_tier_high_share', 'clv_tier_low_share',
         'clv_interval_coverage', 'clv_max_aggregate_error', 'clv_selection_max_aggregate_error',

@@ -8,7 +8,7 @@
     honest backtest: the models still fit on the whole history and publish as not_backtestable. -#}
 
 {%- set horizon = clv_var('horizon_days') -%}
-{%- set min_backtest_days = 28 -%}
+{%- set min_backtest_days = clv_var('min_backtest_days') -%}
 
 with
 

@@ -191,7 +191,7 @@ not_backtested as (
         'not_backtestable' as validation_status,
         'no honest backtest: '
         || {{ dbt.cast('int_as_of_date.history_days', dbt.type_string()) }}
-        || ' days of history, under two windows of 28 days' as validation_note
+        || ' days of history, under two windows of {{ clv_var('min_backtest_days') }} days' as validation_note
 
     from int_as_of_date
     cross join customer_groups

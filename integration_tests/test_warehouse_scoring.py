@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from integration_tests.conftest import query_frame
-from python_utils import clv, segmentation
+from python_utils import clv
 from python_utils.reference import catalogue
 from python_utils.reference import clv as oracle
 from python_utils.reference import clv_choice as oracle_choice
+from python_utils.reference.segmentation import nearest_centroids
 
 TOLERANCE = 1e-6
 
@@ -109,7 +110,7 @@ def test_segments_are_the_nearest_centroids(demo_shop):
     db = demo_shop["db"]
     centroids = query_frame(db, "select * from ml.segmentation_centroids")
     customers = query_frame(db, "select * from marts.customer_rfm where has_purchase")
-    expected = segmentation.nearest_centroids(centroids, customers)
+    expected = nearest_centroids(centroids, customers)
     ours = query_frame(
         db,
         "select customer_id, segment_id, distance_to_centroid from marts.customer_segments where segment_id > 0",

@@ -6,6 +6,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from python_utils import segmentation as seg
+from python_utils.reference.segmentation import nearest_centroids
 
 ACTIONS = pd.DataFrame(
     {
@@ -132,7 +133,7 @@ def run(frame: pd.DataFrame, features=FEATURES) -> tuple[pd.DataFrame, seg.KChoi
     choice = seg.choose_k(matrix, k_min=3, k_max=8, seed=42)
     fitted = seg.fit_centroids(matrix, choice.chosen_k, frame["total_net_revenue"].to_numpy(float), seed=42)
     table = seg.centroid_table(frame, features, matrix, fitted)
-    segments = seg.nearest_centroids(table, frame)
+    segments = nearest_centroids(table, frame)
     names = table.drop_duplicates("segment_id").set_index("segment_id")
     segments["segment_name"] = segments["segment_id"].map(names["segment_name"])
     segments["segment_action"] = (
@@ -148,7 +149,7 @@ def test_nearest_centroid_assignment_is_k_means_own():
     frame = customers_frame(2_000, seed=5)
     matrix = seg.prepare_features(frame, FEATURES)
     fitted = seg.fit_centroids(matrix, 4, frame["total_net_revenue"].to_numpy(float), seed=42)
-    segments = seg.nearest_centroids(seg.centroid_table(frame, FEATURES, matrix, fitted), frame)
+    segments = nearest_centroids(seg.centroid_table(frame, FEATURES, matrix, fitted), frame)
     # On the sample it was fitted on, the nearest centroid is the K-Means label.
     assert (segments["segment_id"].to_numpy() == fitted.labels).all()
     assert (segments["distance_to_centroid"] >= 0).all()

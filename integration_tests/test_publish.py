@@ -118,10 +118,11 @@ def history(tmp_path_factory) -> dict:
     h["second"] = ws.published()
     h["before"], h["seen_during_build"] = before, seen_during_build
 
-    # the analyst loop: the kept state says customer_rfm changed (as an edit would), so the
-    # default selection state:modified+ rebuilds it and what reads it
+    # the analyst loop: the kept state says int_customers_rfm_scored changed (as an edit would),
+    # so the default selection state:modified+ rebuilds it and what reads it (the RFM mart, the
+    # CLV models and their run history, the segments), keeping the sales marts
     manifest = json.loads((ws.state / "manifest.json").read_text())
-    manifest["nodes"]["model.clv.customer_rfm"]["raw_code"] += "\n-- edited"
+    manifest["nodes"]["model.clv.int_customers_rfm_scored"]["raw_code"] += "\n-- edited"
     (ws.state / "manifest.json").write_text(json.dumps(manifest))
     h["dev"] = ws.make("dev")
     h["third"] = ws.published()
@@ -220,7 +221,13 @@ def test_make_dev_publishes_the_changed_tables_with_the_unchanged_ones_as_one_ru
     with duckdb.connect(str(ws.db), read_only=True) as con:
         rebuilt = {r[0] for r in con.execute("select model_name from build_log.built_models where invocation_id = ?",
                                              [third]).fetchall()}  # fmt: skip
-    assert {"customer_rfm", "customer_segments", "clv_predictions"} <= rebuilt
+    assert {
+        "int_customers_rfm_scored",
+        "customer_rfm",
+        "customer_segments",
+        "clv_predictions",
+        "clv_model_runs",
+    } <= rebuilt
     assert not {"fct_sales", "dim_customers", "int_order_lines_flagged"} & rebuilt
     with duckdb.connect(str(ws.out / "clv_bi.duckdb"), read_only=True) as con:
         (builds,) = con.execute("select builds_json from published_runs where run_id = ?", [third]).fetchone()

@@ -2,6 +2,9 @@
     with the cross-fitted coverage of its interval: offsets fitted on one seeded half of the
     customers, measured on the other. 'all' carries the choice of every group as JSON. -#}
 
+{#- A view: one model reads it, and a table would only add a write. -#}
+{{ config(materialized='view') }}
+
 {%- set clv_interval_coverage = clv_var('clv_interval_coverage') %}
 
 with

@@ -4,6 +4,9 @@
     model name. Every group of the backtest has a row (the default model where no candidate has
     metrics). -#}
 
+{#- A view: one model reads it, and a table would only add a write. -#}
+{{ config(materialized='view') }}
+
 {%- set clv_selection_max_aggregate_error = clv_var('clv_selection_max_aggregate_error') %}
 {%- set candidates = clv_candidates() %}
 

@@ -3,6 +3,9 @@
     converged (null otherwise: the scores fall back), the seasonal factors and Cox's purchases
     per returning customer. -#}
 
+{#- A view: one model reads it, and a table would only add a write. -#}
+{{ config(materialized='view') }}
+
 with
 
 clv_model_fits as (

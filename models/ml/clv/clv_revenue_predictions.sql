@@ -5,6 +5,9 @@
     is split-conformal: the backtest residuals of the chosen model per group and prediction bin
     (macros/clv/backtest_metrics.sql). clv_predictions discounts, tiers and names these. -#}
 
+{#- A view: one model reads it, and a table would only add a write. -#}
+{{ config(materialized='view') }}
+
 {%- set models = clv_candidates() %}
 {%- set default = clv_default_model() %}
 

@@ -5,6 +5,9 @@
     segment the distance is 0. python_utils.segmentation.nearest_centroids is the oracle the
     tests hold it to. -#}
 
+{#- A view: one model reads it, and a table would only add a write. -#}
+{{ config(materialized='view') }}
+
 {%- set features = clv_var('segmentation_features') %}
 
 with

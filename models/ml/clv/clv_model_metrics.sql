@@ -1,9 +1,10 @@
 {#- Backtest metrics per model and customer group (repeat, one_time, all): the candidates'
     (clv_candidate_metrics) and the model chosen per group (model_name = 'published',
     clv_chosen_model_metrics, with its interval's cross-fitted coverage), judged against the best
-    naive baseline. The published rows carry the validation_status: validated when total revenue is within clv_max_aggregate_error and MAE
-    is no worse than the best naive baseline's, else below_target. Without an honest backtest
-    the default model (btyd) is published per group as not_backtestable. -#}
+    naive baseline. The published rows carry the validation_status: validated when total
+    revenue is within clv_max_aggregate_error and MAE is no worse than the best naive
+    baseline's, else below_target. Without an honest backtest the catalogue's default model is
+    published per group as not_backtestable. -#}
 
 {%- set clv_interval_coverage = clv_var('clv_interval_coverage') %}
 {%- set clv_max_aggregate_error = clv_var('clv_max_aggregate_error') %}

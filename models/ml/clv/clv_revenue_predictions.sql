@@ -1,9 +1,10 @@
 {#- Each customer with a purchase: the revenue over the next horizon_days from the model
-    clv_model_metrics chose for the customer's group (the default model, btyd, when that model
-    could not be fitted at as_of_date), and its interval. btyd_corrected scales btyd by the ratio of actual to
-    predicted revenue btyd had in the backtest (bias_ratios). [revenue_lower, revenue_upper]
-    is split-conformal: the backtest residuals of the chosen model per group and prediction bin
-    (macros/clv/backtest_metrics.sql). clv_predictions discounts, tiers and names these. -#}
+    clv_model_metrics chose for the customer's group (the catalogue's default model when that
+    one could not be fitted at as_of_date), and its interval. btyd_corrected scales btyd by the
+    ratio of actual to predicted revenue btyd had in the backtest (bias_ratios).
+    [revenue_lower, revenue_upper] is split-conformal: the backtest residuals of the chosen
+    model per group and prediction bin (macros/clv/backtest_metrics.sql). clv_predictions
+    discounts, tiers and names these. -#}
 
 {#- A view: one model reads it, and a table would only add a write. -#}
 {{ config(materialized='view') }}

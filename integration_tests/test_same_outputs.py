@@ -24,7 +24,7 @@ def _before(tmp_path_factory, name: str, variables: dict):
         )
     workdir = tmp_path_factory.mktemp(f"before_{name}")
     try:
-        old_names = {RENAMED_VARS.get(name, name): value for name, value in variables.items()}
+        old_names = {RENAMED_VARS.get(var, var): value for var, value in variables.items()}
         build_revision(BEFORE_REDESIGN, workdir, workdir / "clv.duckdb", json.dumps(old_names))
     finally:
         remove_worktree(workdir)

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-REPO = Path(__file__).resolve().parents[1]
-DBT = str(Path(sys.executable).with_name("dbt"))
+from integration_tests.conftest import DBT, REPO
 
 # What BI reads (the exposures) and the ML tables behind clv_predictions, by schema.table.
 COMPARED = (

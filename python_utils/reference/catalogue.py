@@ -9,8 +9,9 @@ from pathlib import Path
 
 import yaml
 
+from python_utils.clv import GROUPS
+
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project.yml"
-GROUPS = ("repeat", "one_time")
 
 
 @cache

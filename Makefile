@@ -14,7 +14,8 @@ SIZES ?= 100000 1000000 10000000 30000000
 REPEATS ?= 2
 
 .PHONY: install demo data cdnow build dev publish bi-client unit test lint bench clean python-utils-zip python-utils-release \
-	deploy-snowflake check-snowflake-packages snowflake-smoke snowflake-build slim-ci report report-screenshot browser
+	deploy-snowflake check-snowflake-packages snowflake-smoke snowflake-build slim-ci drop-ci-schemas retry \
+	snowflake-freshness snowflake-docs snowflake-emulated report report-screenshot browser
 
 install: $(VENV)/.installed
 
@@ -100,15 +101,16 @@ $(BI_CLIENT)/.installed: requirements-bi-client.lock
 	$(BI_CLIENT)/bin/python -m pip install --quiet -r requirements-bi-client.lock
 	touch $@
 
-# The fast tier, under a minute and without a build: python_utils' tests, the house rules
-# (integration_tests/test_house_rules.py) and dbt's unit tests, on upstream tables built empty
-# (`--empty`) from a 50-customer file.
+# The fast tier, about a minute: python_utils' tests, the house rules
+# (integration_tests/test_house_rules.py) and dbt's unit tests, their upstream tables built from a
+# 50-customer file (not `--empty`: a Python model, segmentation_centroids, is one of them, and
+# a Python model given no rows has nothing to fit).
 UNIT_DIR := target/unit
 unit: install
 	$(BIN)/pytest -q -n 2 python_utils integration_tests/test_house_rules.py
 	rm -rf $(UNIT_DIR)
 	$(BIN)/python -m python_utils.tools.synth --customers 50 --out $(UNIT_DIR)/raw >/dev/null
-	CLV_DUCKDB_PATH=$(UNIT_DIR)/clv.duckdb $(DBT) build --select "+test_type:unit" --empty --exclude-resource-type test \
+	CLV_DUCKDB_PATH=$(UNIT_DIR)/clv.duckdb $(DBT) build --select "+test_type:unit" --exclude-resource-type test \
 		--target-path $(UNIT_DIR)/target --log-path $(UNIT_DIR)/logs --vars "{orders_path: '$(UNIT_DIR)/raw/orders_*.csv'}"
 
 # Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW, on two
@@ -139,11 +141,38 @@ check-snowflake-packages: install
 snowflake-smoke: python-utils-zip
 	$(BIN)/python scripts/snowflake_smoke.py
 
-# Slim CI for SQL changes: build what changed and what depends on it, reading everything else
-# from the run whose manifest is in STATE (the nightly's artifact).
+# The whole DAG for the snowflake target without an account (integration_tests/snowflake_emulated.py):
+# every model, data test and unit test on the emulator, after a first and a second load
+# (incremental), compared with dbt-duckdb's build; prints N/N models, T/T tests and fails
+# otherwise. make test runs the same (integration_tests/test_snowflake.py).
+EMULATED_DIR := target/snowflake-emulated
+snowflake-emulated: install
+	rm -rf $(EMULATED_DIR)
+	$(BIN)/python -m integration_tests.snowflake_emulated $(EMULATED_DIR)
+
+# Slim CI: build what changed and what depends on it, reading everything else from the run
+# whose manifest is in STATE (the nightly's artifact); before any nightly, everything.
 STATE ?= prod-manifest
+SLIM_SELECTION = $(if $(wildcard $(STATE)/manifest.json),--select state:modified+ --defer --state $(STATE))
 slim-ci: install
-	$(DBT) build --select state:modified+ --defer --state $(STATE)
+	$(if $(SLIM_SELECTION),,@echo "no $(STATE)/manifest.json (no nightly has run yet): building everything")
+	$(DBT) build $(SLIM_SELECTION)
+
+# A pull request's schemas (SNOWFLAKE_SCHEMA=ci_pr_<n> and its _staging, _marts, ...), when it closes.
+drop-ci-schemas: install
+	DBT_TARGET=snowflake $(DBT) run-operation drop_ci_schemas --args "{schema: '$$SNOWFLAKE_SCHEMA'}"
+
+# After a failed build: run again only what failed or was skipped (dbt retry).
+retry: install
+	$(DBT) retry
+
+# The nightly's look at its inputs and its documentation: source freshness (the raw orders'
+# load time, or the table's last change) and the docs site, kept as artifacts.
+snowflake-freshness: install
+	DBT_TARGET=snowflake $(DBT) source freshness
+
+snowflake-docs: install
+	DBT_TARGET=snowflake $(DBT) docs generate
 
 # The nightly production run (.github/workflows/nightly-snowflake.yml).
 snowflake-build: deploy-snowflake

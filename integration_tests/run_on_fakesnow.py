@@ -1,22 +1,17 @@
-"""Load raw orders into fakesnow and run the project with dbt-snowflake in this process.
+"""The Snowflake operations on the emulator (fakesnow), run with dbt-snowflake in this process
+(fakesnow patches snowflake.connector here): `make deploy-snowflake`'s and `make
+check-snowflake-packages`' macros. The whole DAG on the emulator is snowflake_emulated.py.
 
-fakesnow patches snowflake.connector in-process, and dbt runs in-process through dbtRunner,
-so dbt-snowflake talks to the emulator. First the SQL layer (up to the first Python model);
-then the Python models, each as the stored procedure dbt-snowflake generates, run in a
-Snowpark local-testing session (integration_tests/snowpark_procedures.py). SQL after the
-Python models and their tests are left out (fakesnow lacks functions they use), as are unit
-tests (fakesnow cannot create the temporary tables dbt uses for them; they run on DuckDB).
-Prints one JSON line of counts; each Python model's table lands in <workdir>/outputs.
-
-`run_on_fakesnow.py deploy <zip> <release> <workdir>` runs `make deploy-snowflake`'s macro on a
-database with no schema yet and prints what the stage then lists.
+`run_on_fakesnow.py deploy <zip> <release> <workdir>` runs the deploy macro on a database with no
+schema yet and prints what the stage then lists; `run_on_fakesnow.py packages <served rows as
+JSON> <workdir>` runs the package check against them; `run_on_fakesnow.py ci-schemas <workdir>`
+slim CI's clean-up among other schemas.
 """
 
 import json
 import os
 import sys
 import warnings
-from dataclasses import asdict
 from pathlib import Path
 
 import fakesnow
@@ -27,22 +22,9 @@ from dbt.cli.main import dbtRunner
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-PYTHON_MODELS = ("segmentation_metrics", "segmentation_centroids", "clv_btyd_fits", "clv_model_fits",
-                 "clv_bgnbd_terms", "clv_model_scores")  # fmt: skip
-# statements fakesnow does not implement, answered as no-ops (the runner records the tags)
-NOT_EMULATED = [r"^\s*alter session (un)?set query_tag"]
-# Small samples, so that every seeded sample is drawn on both engines (1,500 customers).
-SAMPLES = {
-    "backtest_sample_size": 400,
-    "xgboost_sample_size": 400,
-    "cox_sample_size": 300,
-    "segmentation_sample_size": 600,
-}
-# BTYD fits with more distinct rows than this are summed by Snowflake (weighted_rows), the others
-# read into Python: both routes run here, and the DuckDB build reads them all.
-WAREHOUSE_FIT_ROWS = 300
-VARS = json.dumps({"raw_database": "CLV", "raw_schema": "RAW", "raw_orders_table": "ORDERS",
-                   "btyd_max_fit_rows": WAREHOUSE_FIT_ROWS, **SAMPLES})  # fmt: skip
+from integration_tests.snowflake_emulated import NOT_EMULATED  # noqa: E402
+
+VARS = json.dumps({"raw_database": "CLV", "raw_schema": "RAW", "raw_orders_table": "ORDERS"})
 
 
 def dbt(workdir: str, *args: str):
@@ -50,88 +32,6 @@ def dbt(workdir: str, *args: str):
         [*args, "--target", "snowflake", "--project-dir", str(REPO), "--threads", "1", "--vars", VARS,
          "--target-path", f"{workdir}/target", "--log-path", f"{workdir}/logs"]
     )  # fmt: skip
-
-
-def main(data: str, workdir: str) -> None:
-    from integration_tests.snowpark_procedures import SEEN_DTYPES, ProcedureRunner, intercept, local_session
-
-    warnings.simplefilter("ignore")
-    os.environ["DBT_PROFILES_DIR"] = str(REPO)
-    os.makedirs(f"{workdir}/fakesnow", exist_ok=True)
-    with fakesnow.patch(db_path=f"{workdir}/fakesnow", nop_regexes=NOT_EMULATED):
-        conn = snowflake.connector.connect(database="CLV", schema="RAW")
-        raw = pd.read_csv(data, dtype=str, keep_default_na=False).replace({"": None})
-        raw.columns = [c.upper() for c in raw.columns]
-        pandas_tools.write_pandas(conn, raw, "ORDERS", auto_create_table=True, overwrite=True)
-        runner = ProcedureRunner(session=local_session(), emulator=conn)
-        intercept(runner)
-        sql_layer = dbt(
-            workdir, "build",
-            # the ML layer's SQL up to the first Python model (samples, fit rows, summaries)
-            "--exclude", *(f"{m}+" for m in PYTHON_MODELS), "path:tests/ml",
-            "--exclude-resource-type", "unit_test",
-        )  # fmt: skip
-        python_models = dbt(workdir, "run", "--select", *PYTHON_MODELS)
-        cursor = conn.cursor()
-        count = lambda table: cursor.execute(f"select count(*) from {table}").fetchone()[0]  # noqa: E731
-        os.makedirs(f"{workdir}/outputs", exist_ok=True)
-        for model in PYTHON_MODELS if python_models.success else ():
-            frame = cursor.execute(f"select * from CLV.DBT_ML.{model.upper()}").fetch_pandas_all()
-            frame.to_parquet(f"{workdir}/outputs/{model}.parquet")
-        report = {
-            "success": bool(sql_layer.success),
-            "python_models_success": bool(python_models.success),
-            "python_models_error": None
-            if python_models.success
-            else str(
-                python_models.exception
-                or [r.message for r in python_models.result or [] if r.status != "success"]
-            ),
-            "procedures": [{k: v for k, v in asdict(p).items() if k != "code"} for p in runner.procedures],
-            "query_tags": runner.query_tags,
-            "created": runner.created,
-            "dtypes_handed_to_models": sorted(SEEN_DTYPES),
-            "fct_sales": count("CLV.DBT_MARTS.FCT_SALES"),
-            "customer_rfm": count("CLV.DBT_MARTS.CUSTOMER_RFM"),
-            "sample_order": [
-                row[0]
-                for row in cursor.execute(
-                    "select customer_id from CLV.DBT_ML.SEGMENTATION_SAMPLE order by sample_rank"
-                ).fetchall()
-            ],
-            "fit_sample": {
-                name: [
-                    row[0]
-                    for row in cursor.execute(
-                        "select customer_id from CLV.DBT_ML.CLV_FIT_SAMPLE where snapshot_name = %s order by sample_rank",
-                        (name,),
-                    ).fetchall()
-                ]
-                for name in ("scoring", "calibration", "training")
-            },  # fmt: skip
-            "btyd_fit_rows": count("CLV.DBT_ML.CLV_BTYD_FIT_ROWS"),
-            "btyd_fit_rows_per_fit": sorted(
-                cursor.execute(
-                    "select snapshot_name, model_name, count(*) from CLV.DBT_ML.CLV_BTYD_FIT_ROWS group by 1, 2"
-                ).fetchall()
-            ),
-            "backtest_customers": {
-                name: sorted(
-                    row[0]
-                    for row in cursor.execute(
-                        "select customer_id from CLV.DBT_INTERMEDIATE.INT_CUSTOMER_SNAPSHOTS where snapshot_name = %s",
-                        (name,),
-                    ).fetchall()
-                )
-                for name in ("calibration", "training")
-            },  # fmt: skip
-            "rejected": dict(
-                cursor.execute(
-                    "select reject_reason, count(*) from CLV.DBT_INTERMEDIATE.INT_ORDER_LINES_REJECTED group by 1"
-                ).fetchall()
-            ),
-        }
-    print(json.dumps(report, default=str))
 
 
 def deploy(zip_path: str, release: str, workdir: str) -> None:
@@ -153,8 +53,53 @@ def deploy(zip_path: str, release: str, workdir: str) -> None:
                       "wrong_release_refused": not refused.success, "listed": listed}, default=str))  # fmt: skip
 
 
+def packages(served_json: str, workdir: str) -> None:
+    """check_snowflake_packages against a packages view holding ``served_json`` ([name, version,
+    runtime_version] rows): whether it passed, and the message it failed with."""
+    warnings.simplefilter("ignore")
+    os.environ["DBT_PROFILES_DIR"] = str(REPO)
+    os.makedirs(f"{workdir}/fakesnow", exist_ok=True)
+    with fakesnow.patch(db_path=f"{workdir}/fakesnow", nop_regexes=NOT_EMULATED):
+        conn = snowflake.connector.connect(database="CLV")
+        served = pd.DataFrame(json.loads(served_json), columns=["PACKAGE_NAME", "VERSION", "RUNTIME_VERSION"])
+        served["LANGUAGE"] = "python"
+        conn.cursor().execute("create schema if not exists CLV.FIXTURES")
+        pandas_tools.write_pandas(
+            conn, served, "PACKAGES", schema="FIXTURES", auto_create_table=True, overwrite=True
+        )
+        result = dbt(workdir, "run-operation", "check_snowflake_packages",
+                     "--args", "{packages_view: CLV.FIXTURES.PACKAGES, resolve: false}")  # fmt: skip
+    log = Path(f"{workdir}/logs/dbt.log").read_text()
+    print(json.dumps({"success": bool(result.success), "log": log[-4000:]}))
+
+
+def ci_schemas(workdir: str) -> None:
+    """drop_ci_schemas for ci_pr_7 among other pull requests' and production's schemas, and for a
+    name that is not a pull request's: the schemas left, and whether the second was refused."""
+    warnings.simplefilter("ignore")
+    os.environ["DBT_PROFILES_DIR"] = str(REPO)
+    os.makedirs(f"{workdir}/fakesnow", exist_ok=True)
+    with fakesnow.patch(db_path=f"{workdir}/fakesnow", nop_regexes=NOT_EMULATED):
+        conn = snowflake.connector.connect(database="CLV")
+        for schema in (
+            "CI_PR_7",
+            "CI_PR_7_MARTS",
+            "CI_PR_7_PACKAGES",
+            "CI_PR_71",
+            "CI_PR_71_MARTS",
+            "CLV_MARTS",
+        ):
+            conn.cursor().execute(f"create schema if not exists CLV.{schema}")
+        dropped = dbt(workdir, "run-operation", "drop_ci_schemas", "--args", "{schema: ci_pr_7}")
+        refused = dbt(workdir, "run-operation", "drop_ci_schemas", "--args", "{schema: clv}")
+        left = sorted(r[1] for r in conn.cursor().execute("show schemas in database CLV").fetchall())
+    print(json.dumps({"success": bool(dropped.success), "refused": not refused.success, "left": left}))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "deploy":
         deploy(*sys.argv[2:5])
+    elif sys.argv[1] == "ci-schemas":
+        ci_schemas(sys.argv[2])
     else:
-        main(sys.argv[1], sys.argv[2])
+        packages(*sys.argv[2:4])

@@ -17,7 +17,9 @@ float64 (the connector's default), unlike the local emulator's own int64 and dat
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -30,6 +32,16 @@ PROCEDURE = re.compile(
     r"(?:IMPORTS = \('(?P<imports>[^)]*)'\))?\s*HANDLER = 'main'.*?\$\$(?P<code>.*)\$\$",
     re.S,
 )
+# A regular expression: the process is killed right after the first statement matching it
+# (a run that dies mid-update, for test_snowflake.py).
+KILL_AFTER = "CLV_EMULATOR_KILL_AFTER"
+# A regular expression: statements matching it are not run (what the project would do without them).
+SKIP = "CLV_EMULATOR_SKIP"
+# The account's TIMESTAMP_TYPE_MAPPING to emulate (e.g. TIMESTAMP_LTZ): a plain `timestamp` type
+# in a statement means that type on a connection whose session has not set the parameter.
+ACCOUNT_TIMESTAMP_MAPPING = "CLV_EMULATOR_TIMESTAMP_TYPE_MAPPING"
+PLAIN_TIMESTAMP = re.compile(r"\btimestamp\b(?![_(]|\s*')", re.I)
+MAPPING_SET = re.compile(r"\s*alter session set .*\btimestamp_type_mapping\s*=\s*'(\w+)'", re.I | re.S)
 RELATION = re.compile(r"\b([A-Za-z_]\w*\.[A-Za-z_]\w*\.[A-Za-z_]\w*)\b")
 
 
@@ -97,12 +109,30 @@ class ProcedureRunner:
         """The model's table, written in the local session, into the emulator."""
         from snowflake.connector.pandas_tools import write_pandas
 
-        frame = self.session.table(relation).to_pandas()
+        written = self.session.table(relation)
+        frame = written.to_pandas()
         database, schema, table = relation.split(".")
-        self.emulator.cursor().execute(f"create schema if not exists {database}.{schema}")
+        cursor = self.emulator.cursor()
+        cursor.execute(f"create schema if not exists {database}.{schema}")
+        # the table's own column types (a DATE written from pandas would otherwise be text)
+        columns = ", ".join(f"{f.name} {sql_type(f.datatype)}" for f in written.schema.fields)
+        cursor.execute(f"create or replace table {relation} ({columns})")
         write_pandas(self.emulator, frame, table, database=database, schema=schema,
-                     auto_create_table=True, overwrite=True, use_logical_type=True)  # fmt: skip
+                     auto_create_table=False, use_logical_type=True)  # fmt: skip
         self.written.add(relation)
+
+
+def sql_type(kind) -> str:
+    """The Snowflake column type of a Snowpark type."""
+    from snowflake.snowpark import types
+
+    if isinstance(kind, types.DecimalType):
+        return f"number({kind.precision}, {kind.scale})"
+    names = {types.StringType: "varchar", types.DoubleType: "double", types.FloatType: "double",
+             types.LongType: "bigint", types.IntegerType: "bigint", types.ShortType: "bigint",
+             types.ByteType: "bigint", types.BooleanType: "boolean", types.DateType: "date",
+             types.TimestampType: "timestamp_ntz"}  # fmt: skip
+    return names[type(kind)]
 
 
 def snowpark_type(column, has_nulls: bool):
@@ -211,19 +241,55 @@ def patch_connector_types() -> None:
     DataFrame.to_pandas_batches = typed_to_pandas_batches
 
 
+def patch_emulator_transpiler() -> None:
+    """Emulator bug (sqlglot 30.22, which fakesnow translates Snowflake SQL with): for
+    TRY_TO_TIMESTAMP(text, format) its DuckDB output is generated, then parsed again without
+    the dialect, which turns REGEXP_SUBSTR(..., 'e', 1) inside `text` into the whole match.
+    Built here without the second parse; what it produces is otherwise the same."""
+    from sqlglot import exp
+    from sqlglot.generators.duckdb import DuckDBGenerator
+
+    strtotime_sql = DuckDBGenerator.strtotime_sql
+
+    def without_reparse(self, expression):
+        target_type = expression.args.get("target_type")
+        if not expression.args.get("safe") or (target_type and target_type.this in (
+                exp.DType.TIMESTAMPLTZ, exp.DType.TIMESTAMPTZ)):  # fmt: skip
+            return strtotime_sql(self, expression)
+        value, formatted_time = self._strptime_default_year(expression)
+        return f"CAST({self.func('TRY_STRPTIME', value, formatted_time)} AS TIMESTAMP)"
+
+    DuckDBGenerator.strtotime_sql = without_reparse
+
+
 def intercept(runner: ProcedureRunner) -> None:
     """Route dbt-snowflake's Python procedures to ``runner``; every other statement to the
     emulator."""
     from dbt.adapters.snowflake.impl import SnowflakeAdapter
 
     execute = SnowflakeAdapter.execute
+    session_mappings: dict[int, str] = {}  # connection -> the mapping its session set
 
     def routed(self, sql, auto_begin=False, fetch=False, limit=None):
+        if (skipped := os.environ.get(SKIP)) and re.search(skipped, sql, re.I):
+            return execute(self, "select 'skipped' as status", auto_begin, fetch, limit)
+        if account_mapping := os.environ.get(ACCOUNT_TIMESTAMP_MAPPING):
+            connection = id(self.connections.get_thread_connection())
+            if pinned := MAPPING_SET.match(sql):
+                session_mappings[connection] = pinned.group(1).upper()
+            mapping = session_mappings.get(connection, account_mapping.upper())
+            if mapping != "TIMESTAMP_NTZ":
+                sql = PLAIN_TIMESTAMP.sub(mapping, sql)
         if tag := re.match(r"\s*alter session set query_tag = '(.*)'\s*$", sql, re.S | re.I):
             runner.query_tags.append(tag.group(1))  # fakesnow has no query tags: the runner no-ops them
         if created := re.match(r"\s*create or replace (transient |temporary )?table (\S+)", sql, re.I):
             kind = (created.group(1) or "permanent ").strip().lower()
             runner.created[created.group(2).split(".")[-1].lower()] = kind
+        # the emulator keeps temporary objects in a catalog of its own, where dbt's qualified
+        # names cannot reach them: made ordinary (dbt drops them after use)
+        sql = re.sub(
+            r"^(\s*create or replace\s+)temporary(\s+(table|view)\b)", r"\1\2", sql, count=1, flags=re.I
+        )
         if "LANGUAGE PYTHON" in sql and "AS PROCEDURE" in sql:
             try:
                 runner.run(sql)
@@ -231,7 +297,11 @@ def intercept(runner: ProcedureRunner) -> None:
                 traceback.print_exc()
                 raise
             return execute(self, "select 'procedure ran locally' as status", auto_begin, fetch, limit)
-        return execute(self, sql, auto_begin, fetch, limit)
+        result = execute(self, sql, auto_begin, fetch, limit)
+        if (pattern := os.environ.get(KILL_AFTER)) and re.search(pattern, sql, re.I):
+            os.kill(os.getpid(), signal.SIGKILL)  # a crash right after this statement
+        return result
 
     SnowflakeAdapter.execute = routed
     patch_connector_types()
+    patch_emulator_transpiler()

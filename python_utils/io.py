@@ -106,15 +106,21 @@ def read_batches(relation: Any, session: Any, batch_size: int, where: dict[str, 
             yield part
 
 
-def batches_to_warehouse(batches, columns: dict[str, str], session: Any, name: str) -> Any:
+def batches_to_warehouse(batches, columns: dict[str, str], session: Any, this: Any) -> Any:
     """A model's output written batch by batch, never whole in Python. ``columns``: name ->
-    "string", "float64" or "int64". On DuckDB an Arrow stream the materialization consumes as it is
-    produced; on Snowflake each batch is appended to a temporary table ``name`` whose rows the
-    model returns."""
+    "string", "float64" or "int64"; ``this``: the model's relation (``dbt.this``). On DuckDB an
+    Arrow stream the materialization consumes as it is produced; on Snowflake each batch is
+    appended to a temporary table beside the model's (``batch_table``) whose rows the model
+    returns."""
     if is_snowpark_session(session):
+        name = batch_table(this)
+        # the declared types, not what each batch's values suggest (small integers arrive as
+        # int8 from the connector; an all-null column has none)
+        numbers = {c: t for c, t in columns.items() if t != "string"}
         first = True
         for frame in batches:
-            session.create_dataframe(to_warehouse(frame, session)).write.save_as_table(
+            typed = frame[list(columns)].astype(numbers)
+            session.create_dataframe(to_warehouse(typed, session)).write.save_as_table(
                 name, mode="overwrite" if first else "append", table_type="temporary"
             )
             first = False
@@ -135,6 +141,12 @@ def batches_to_warehouse(batches, columns: dict[str, str], session: Any, name: s
         for frame in batches
     )
     return pa.RecordBatchReader.from_batches(schema, record_batches)
+
+
+def batch_table(this: Any) -> str:
+    """<database>.<schema>.<model>__batches: qualified, because the procedure runs before dbt
+    sets the session's schema (a fresh CI schema has no current schema to fall back on)."""
+    return f"{this.database}.{this.schema}.{this.identifier}__batches"
 
 
 def is_snowpark_session(session: Any) -> bool:

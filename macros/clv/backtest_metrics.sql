@@ -65,7 +65,7 @@
 
         select
             group_id,
-            sum(group_perfect_term) / nullif(sum(actual_revenue), 0) / count(*) - (count(*) + 1) / (2.0 * count(*))
+            sum(group_perfect_term) / nullif(sum(actual_revenue), 0) / count(*) - cast(count(*) + 1 as double) / (2 * count(*))
                 as perfect_gini
 
         from customer_ranks
@@ -75,7 +75,7 @@
 
         select
             3 as group_id,
-            sum(all_perfect_term) / nullif(sum(actual_revenue), 0) / count(*) - (count(*) + 1) / (2.0 * count(*))
+            sum(all_perfect_term) / nullif(sum(actual_revenue), 0) / count(*) - cast(count(*) + 1 as double) / (2 * count(*))
                 as perfect_gini
 
         from customer_ranks
@@ -164,7 +164,7 @@
             model_id,
             group_id,
             -- pandas.qcut of the positions into 10 equal-count bins, in whole numbers
-            least(greatest(floor((10 * (prediction_position - 1) - 1) / (partition_rows - 1.0)), 0), 9) as decile,
+            least(greatest(floor(cast(10 * (prediction_position - 1) - 1 as double) / (partition_rows - 1)), 0), 9) as decile,
             sum(actual_revenue) as actual_revenue,
             sum(predicted_revenue) as predicted_revenue
 
@@ -209,7 +209,7 @@
                 when max(predicted_revenue) > min(predicted_revenue) and max(actual_revenue) > min(actual_revenue)
                     then corr(prediction_average_rank, actual_average_rank)
             end as spearman,
-            sum(gini_term) / nullif(sum(actual_revenue), 0) / count(*) - (count(*) + 1) / (2.0 * count(*)) as gini
+            sum(gini_term) / nullif(sum(actual_revenue), 0) / count(*) - cast(count(*) + 1 as double) / (2 * count(*)) as gini
 
         from partitions
         group by 1, 2

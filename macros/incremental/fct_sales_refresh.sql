@@ -42,15 +42,38 @@
 {% endmacro %}
 
 
-{#- pre_hook of an incremental line table: clears what the run rewrites (all, or the window). -#}
-{% macro incremental_clear(input_relation, fingerprint_columns) %}
-    {%- if not execute or not is_incremental() -%}
-        {{ return('select 1') }}
-    {%- endif -%}
-    {%- set plan = incremental_refresh_plan(input_relation, fingerprint_columns) -%}
+{#- The incremental strategy 'replace_refreshed' (fct_sales): what the run's plan rewrites (all,
+    or the window) is deleted and the new rows inserted in one transaction, so a reader never
+    sees the window missing or the table empty, and a run that dies leaves the old table whole.
+    The plan is worked out again here as the model worked it out (nothing has changed the table
+    in between), from the input and fingerprint columns named in the model's meta
+    (refresh_input, fingerprint_columns). -#}
+{% macro get_incremental_replace_refreshed_sql(arg_dict) %}
+    {%- set meta = config.get('meta') or {} -%}
+    {%- set input = graph.nodes['model.' ~ project_name ~ '.' ~ meta.get('refresh_input')] -%}
+    {%- set input_relation = api.Relation.create(database=input.database, schema=input.schema,
+        identifier=input.alias) -%}
+    {%- set plan = incremental_refresh_plan(input_relation, meta.get('fingerprint_columns')) -%}
     {{ log(this.identifier ~ ": " ~ plan.mode ~ " refresh: " ~ plan.reason, info=true) }}
-    {%- if plan.mode == 'full' -%}
-        {{ return('delete from ' ~ this) }}
-    {%- endif -%}
-    {{ return('delete from ' ~ this ~ ' where order_date >= cast(' ~ sql_literal(plan.since) ~ ' as date)') }}
+    {%- set target, source = arg_dict['target_relation'], arg_dict['temp_relation'] -%}
+    {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    {%- set statements -%}
+        delete from {{ target }}
+        {%- if plan.mode == 'window' %} where order_date >= cast({{ sql_literal(plan.since) }} as date){% endif %};
+        insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ source }}
+    {%- endset -%}
+    {{ return(in_one_transaction(statements)) }}
+{% endmacro %}
+
+
+{#- Statements made one transaction. dbt-duckdb runs a whole materialization in one already;
+    Snowflake commits each statement unless told otherwise. -#}
+{% macro in_one_transaction(statements) %}
+    {{- return(adapter.dispatch('in_one_transaction', 'clv')(statements)) -}}
+{% endmacro %}
+
+{% macro default__in_one_transaction(statements) %}{{ return(statements) }}{% endmacro %}
+
+{% macro snowflake__in_one_transaction(statements) %}
+    {{- return(snowflake_dml_explicit_transaction(statements)) -}}
 {% endmacro %}

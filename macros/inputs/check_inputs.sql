@@ -72,10 +72,16 @@
         {%- do check_text_encoding(path, files) -%}
         {%- set relation = source_node.config.meta.external_location -%}
     {%- else -%}
-        {%- set relation = adapter.get_relation(source_node.database, source_node.schema, source_node.identifier) -%}
         {%- set where = "raw orders table " ~ source_node.database ~ "." ~ source_node.schema ~ "." ~ source_node.identifier -%}
+        {%- set checked = [clv_var('raw_database') or target.database, clv_var('raw_schema'), clv_var('raw_orders_table')] -%}
+        {%- if [source_node.database, source_node.schema, source_node.identifier] != checked -%}
+            {#- _shop__sources.yml and raw_location_defaults() disagree: a defect, not an input -#}
+            {{ exceptions.raise_compiler_error(where ~ " is not " ~ checked | join(".") ~ ", what the checked vars say") }}
+        {%- endif -%}
+        {%- set relation = adapter.get_relation(source_node.database, source_node.schema, source_node.identifier) -%}
         {%- if relation is none -%}
-            {{ exceptions.raise_compiler_error(where ~ " does not exist (vars raw_database, raw_schema, raw_orders_table)") }}
+            {{ exceptions.raise_compiler_error(where ~ " does not exist (vars raw_database, raw_schema, raw_orders_table,"
+                ~ " or the environment's CLV_RAW_DATABASE, CLV_RAW_SCHEMA, CLV_RAW_ORDERS_TABLE)") }}
         {%- endif -%}
     {%- endif -%}
 

@@ -61,6 +61,28 @@
     {{- dbt.safe_cast(text_expression, data_type) -}}
 {% endmacro %}
 
+{#- Timestamps by explicit formats (timestamp_text_formats), never the session's input format:
+    an account's TIMESTAMP_INPUT_FORMAT would otherwise decide what is quarantined. -#}
+{% macro snowflake__parse_text(text_expression, data_type) %}
+    {%- if data_type | lower not in ['timestamp_ntz', 'timestamp'] -%}
+        {{- return(dbt.safe_cast(text_expression, data_type)) -}}
+    {%- endif -%}
+    {#- one layout: a T or runs of blanks between date and time are one blank, / is - -#}
+    {%- set text = "regexp_replace(replace(trim(" ~ text_expression ~ "), '/', '-'), '([0-9])( +|T)([0-9])', '\\\\1 \\\\3')" -%}
+    coalesce(
+        {%- for format in timestamp_text_formats() %}
+        try_to_timestamp_ntz({{ text }}, {{ sql_literal(format) }}){{ "," if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{#- The layouts of a timestamp's date and time that Snowflake parses (after the zone, an offset
+    or AM/PM are taken off, a T or blanks between date and time read as one blank and / as -):
+    what DuckDB's cast reads of the same text. docs/data.md lists them. -#}
+{% macro timestamp_text_formats() %}
+    {{ return(['YYYY-MM-DD HH24:MI:SS.FF', 'YYYY-MM-DD HH24:MI:SS', 'YYYY-MM-DD HH24:MI', 'YYYY-MM-DD']) }}
+{% endmacro %}
+
 {#- dbt-duckdb does not override dbt.safe_cast, whose default is a plain (failing) cast. -#}
 {% macro duckdb__parse_text(text_expression, data_type) %}
     try_cast({{ text_expression }} as {{ data_type }})

@@ -62,8 +62,20 @@
     timezone('UTC', try_cast({{ text_expression }} as timestamptz))
 {%- endmacro %}
 
+{#- The time before the offset by explicit formats (parse_text), the offset taken apart here: Z,
+    +HH, +HHMM or +HH:MM written against the time (what DuckDB reads); anything else is null. -#}
 {% macro snowflake__offset_text_to_utc(text_expression) %}
-    cast(convert_timezone('UTC', try_cast({{ text_expression }} as timestamp_tz)) as timestamp_ntz)
+    {%- set pattern = '(.*[0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)([zZ]|([+-])([0-9]{2})(:?([0-9]{2}))?)' -%}
+    {%- set sign = regexp_group(text_expression, pattern, 5) -%}
+    {%- set minutes = "(" ~ dbt.cast(regexp_group(text_expression, pattern, 6), dbt.type_int()) ~ " * 60 + coalesce("
+        ~ dbt.cast(regexp_group(text_expression, pattern, 8), dbt.type_int()) ~ ", 0))" -%}
+    case
+        when upper({{ regexp_group(text_expression, pattern, 4) }}) = 'Z'
+            then {{ parse_text(regexp_group(text_expression, pattern, 1), 'timestamp_ntz') }}
+        when {{ sign }} is not null
+            then {{ dbt.dateadd('minute', "case when " ~ sign ~ " = '+' then -1 else 1 end * " ~ minutes,
+                parse_text(regexp_group(text_expression, pattern, 1), 'timestamp_ntz')) }}
+    end
 {%- endmacro %}
 
 

@@ -22,7 +22,24 @@
     {%- if name in given -%}
         {{ return(given[name]) }}
     {%- endif -%}
+    {%- set fallback = raw_location_defaults().get(name) -%}
+    {%- if fallback and var(name) is none -%}
+        {{ return(env_var(fallback[0], '') or fallback[1]) }}
+    {%- endif -%}
     {{ return(var(name)) }}
+{% endmacro %}
+
+
+{#- Where the raw orders table is when its vars are null: an environment variable (so a
+    scheduled run or a CI job points at its raw data without editing the project), else a
+    default (none: the target's database). _shop__sources.yml writes the same (YAML cannot call
+    macros); check_inputs stops the build if the two disagree. -#}
+{% macro raw_location_defaults() %}
+    {{ return({
+        'raw_database': ('CLV_RAW_DATABASE', none),
+        'raw_schema': ('CLV_RAW_SCHEMA', 'raw'),
+        'raw_orders_table': ('CLV_RAW_ORDERS_TABLE', 'orders'),
+    }) }}
 {% endmacro %}
 
 

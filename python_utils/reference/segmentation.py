@@ -16,7 +16,8 @@ def nearest_centroids(table: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFr
     scaling = used.drop_duplicates("feature_name").set_index("feature_name")
     z = np.column_stack(
         [
-            (np.log1p(values) if scaling.at[name, "is_log_transformed"] else values)
+            # the transform was chosen on a sample of non-negative values: below 0 reads as 0
+            (np.log1p(np.maximum(values, 0.0)) if scaling.at[name, "is_log_transformed"] else values)
             for name in features
             for values in [customers[name].astype(float).fillna(0.0).to_numpy()]
         ]

@@ -70,7 +70,9 @@ discounted as (
     select
         *,
         {%- if rate > 0 %}
-            (1 - power(1 + {{ rate }}, -{{ horizon }} / 365.0)) / ({{ horizon }} / 365.0 * ln(1 + {{ rate }}))
+            {#- in double on every engine: Snowflake would divide decimals to 6 places -#}
+            {%- set years = horizon / 365.0 %}
+            (1 - power(cast(1 + {{ rate }} as double), -{{ years }})) / ({{ years }} * ln(cast(1 + {{ rate }} as double)))
         {%- else %}
         1.0
         {%- endif %} as discount_factor
@@ -95,7 +97,7 @@ tiered as (
 
     select
         *,
-        {{ average_rank('predicted_clv', 'snapshot_name') }} / count(*) over () as clv_percentile
+        cast({{ average_rank('predicted_clv', 'snapshot_name') }} as double) / count(*) over () as clv_percentile
 
     from valued
 

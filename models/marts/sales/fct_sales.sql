@@ -2,8 +2,8 @@
     credits (negative net_amount), with whether the line's order is a purchase.
 
     Incremental for scheduled runs (macros/incremental/fct_sales_refresh.sql): the last
-    incremental_lookback_days are rewritten from the input on every run, so late edits there
-    are picked up; if older lines differ from the input (another source, deleted or edited
+    incremental_lookback_days are rewritten from the input on every run, in one transaction
+    (the strategy replace_refreshed), so late edits there are picked up; if older lines differ from the input (another source, deleted or edited
     old lines) or the input's latest date went backwards, the whole table is rewritten and the
     log says why. A point-in-time run (as_of_date var set) is always a full rebuild. Not
     transient on Snowflake: it keeps state across runs, so it keeps Fail-safe. -#}
@@ -12,10 +12,10 @@
 {%- set input_relation = ref('int_order_lines_validated') -%}
 {{ config(
     materialized='table' if clv_var('as_of_date') else 'incremental',
-    incremental_strategy='append',
+    incremental_strategy='replace_refreshed',
+    meta={'refresh_input': 'int_order_lines_validated', 'fingerprint_columns': fingerprint_columns},
     on_schema_change='fail',
     transient=false,
-    pre_hook="{{ incremental_clear(ref('int_order_lines_validated'), " ~ fingerprint_columns | tojson ~ ") }}",
 ) }}
 {%- set plan = incremental_refresh_plan(input_relation, fingerprint_columns) %}
 

@@ -25,4 +25,4 @@ def model(dbt, session):
         "t_days": "int64",
         "purchases_numerator": "float64",
     }
-    return batches_to_warehouse(term_batches(), columns, session, "clv_bgnbd_terms_batches")
+    return batches_to_warehouse(term_batches(), columns, session, dbt.this)

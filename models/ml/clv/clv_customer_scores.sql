@@ -85,7 +85,7 @@ features as (
         clv_snapshot_summary.population_return_rate,
         clv_snapshot_summary.return_rate_weight,
         -- the horizon as a share of the time watched (customers younger than it: 1)
-        clv_snapshots.horizon_days * 1.0 / greatest(clv_snapshots.t_days, clv_snapshots.horizon_days)
+        cast(clv_snapshots.horizon_days as double) / greatest(clv_snapshots.t_days, clv_snapshots.horizon_days)
             as horizon_share
 
     from clv_snapshots

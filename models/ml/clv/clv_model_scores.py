@@ -24,4 +24,4 @@ def model(dbt, session):
 
     columns = {name: "string" if name in ("snapshot_name", "customer_id") else "float64"
                for name in clv.BATCH_SCORE_COLUMNS}  # fmt: skip
-    return batches_to_warehouse(scored_batches(), columns, session, "clv_model_scores_batches")
+    return batches_to_warehouse(scored_batches(), columns, session, dbt.this)

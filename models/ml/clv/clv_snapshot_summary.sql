@@ -34,7 +34,7 @@ summarised as (
         sum(returned_spend) as returned_spend,
         sum(frequency + 1) as purchase_days,
         median(case when purchase_spend > 0 then purchase_spend end) as median_purchase_spend,
-        avg(case when frequency = 0 and target_purchases > 0 then target_purchases end)
+        avg(case when frequency = 0 and target_purchases > 0 then cast(target_purchases as double) end)
             as returning_purchases
 
     from spend

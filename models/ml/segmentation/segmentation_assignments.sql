@@ -2,7 +2,9 @@
     segmentation_centroids (fitted on the seeded sample), in the standardised feature space the
     centroids live in: z = ((log1p(x) if log-transformed else x) - mean) / std per used
     feature, Euclidean distance, lowest segment_id on a tie (as K-Means' predict). With one
-    segment the distance is 0. python_utils.segmentation.nearest_centroids is the oracle the
+    segment the distance is 0. A feature is log-transformed only when the sample's values were
+    all non-negative; a customer outside the sample below 0 there reads as 0 (ln of a value
+    at or below -1 would fail the build on Snowflake). python_utils.segmentation.nearest_centroids is the oracle the
     tests hold it to. -#}
 
 {#- A view: one model reads it, and a table would only add a write. -#}
@@ -64,7 +66,7 @@ distances as (
                     (
                         case
                             when segments.is_log_{{ feature }} = 1
-                                then ln(1 + coalesce(int_customers_rfm_scored.{{ feature }}, 0))
+                                then ln(1 + greatest(coalesce(int_customers_rfm_scored.{{ feature }}, 0), 0))
                             else coalesce(int_customers_rfm_scored.{{ feature }}, 0)
                         end - segments.mean_{{ feature }}
                     ) / segments.std_{{ feature }} - segments.center_{{ feature }},

@@ -6,7 +6,7 @@ test and unit test after the first load, and again after the second (incremental
 and fct_sales' incremental update). SQL runs on fakesnow; the Python models run as the stored
 procedures dbt-snowflake generates, in a Snowpark local-testing session
 (snowpark_procedures.py), their tables feeding the SQL after them. The final tables are then
-compared with dbt-duckdb's build of the same orders (floats to same_outputs.TOLERANCE).
+compared with dbt-duckdb's build of the same orders (floats to EMULATOR_TOLERANCE).
 
 Prints `snowflake-emulated: N/N models, T/T tests` per build and exits 1 unless every node
 passed and the engines agree; writes report.json (counts, differences, what the Python models
@@ -36,7 +36,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from integration_tests.same_outputs import COMPARED, RUN_STAMPS, TOLERANCE  # noqa: E402
+from integration_tests.same_outputs import COMPARED, RUN_STAMPS  # noqa: E402
 
 # Statements fakesnow does not implement, answered as no-ops (snowpark_procedures records the
 # query tags and emulates the timestamp mapping).
@@ -49,6 +49,11 @@ SAMPLES = {"backtest_sample_size": 400, "xgboost_sample_size": 400, "cox_sample_
 WAREHOUSE_FIT_ROWS = 300
 # The file a quarantined line came from: a warehouse table has none.
 ENGINE_SPECIFIC = frozenset({"source_file"})
+# Floats, relative. The BTYD fits are where the engines part: Snowflake sums the larger fits'
+# likelihoods in SQL (in no fixed order), DuckDB's build reads the rows into numpy, and BFGS
+# stops anywhere within its tolerance of the optimum; on this shop's flat Gamma-Gamma likelihood
+# two runs ended 2e-6 apart, and every prediction moves with the fit.
+EMULATOR_TOLERANCE = 1e-4
 # Compared with DuckDB's build: what same_outputs compares, and every Python model's table.
 EMULATOR_COMPARED = (*COMPARED, "ml.clv_btyd_fits", "ml.clv_bgnbd_terms", "ml.clv_model_scores")
 
@@ -62,8 +67,8 @@ VARIABLES = {"btyd_max_fit_rows": WAREHOUSE_FIT_ROWS, "raw_loaded_at_column": LO
 
 
 def shop(workdir: Path, customers: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """A generated shop as raw text lines in two loads: the first nine tenths of the lines by
-    date, then the last tenth, each stamped with its load time."""
+    """A generated shop as raw text lines in two loads: the orders of the first nine tenths of
+    the lines by date, then the rest, each stamped with its load time."""
     from python_utils.tools.synth import DirtyShares, ShopConfig, generate_shop, write_shop
 
     # A warehouse table has no unreadable CSV lines, and one export: several exports of an
@@ -77,8 +82,11 @@ def shop(workdir: Path, customers: int) -> tuple[pd.DataFrame, pd.DataFrame, dic
     lines.loc[padded, "customer_id"] = " " + ids[padded] + "\u00a0"
     data = write_shop(lines, truth, workdir / "raw")
     raw = pd.read_csv(data, dtype=str, keep_default_na=False).replace({"": None})
+    # by order: an order arrives whole in one load (a line loaded again later would supersede
+    # the order's earlier load, as raw_loaded_at_column means)
     ordered_at = pd.to_datetime(raw["ordered_at"], errors="coerce", format="%Y-%m-%d %H:%M:%S")
-    late = (ordered_at > ordered_at.quantile(0.9)).to_numpy()
+    latest = ordered_at.groupby(raw["order_id"].fillna("")).transform("max")
+    late = (latest > ordered_at.quantile(0.9)).to_numpy() & raw["order_id"].notna().to_numpy()
     raw.columns = [c.upper() for c in raw.columns]
     first = raw[~late].assign(**{LOADED_AT: "2026-01-01 00:00:00"})
     second = raw[late].assign(**{LOADED_AT: "2026-01-02 00:00:00"})
@@ -194,7 +202,7 @@ def _same(a, b) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and math.isnan(b)
-        return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=1e-9)
+        return math.isclose(a, b, rel_tol=EMULATOR_TOLERANCE, abs_tol=1e-9)
     return a == b
 
 
@@ -277,7 +285,7 @@ def main() -> None:
         print("  differs from DuckDB:", difference)
     compared = len(EMULATOR_COMPARED)
     print(f"snowflake-emulated: {compared - len(report['differences'])}/{compared} tables equal "
-          f"to dbt-duckdb's build (floats to {TOLERANCE:g} relative)")  # fmt: skip
+          f"to dbt-duckdb's build (floats to {EMULATOR_TOLERANCE:g} relative)")  # fmt: skip
     raise SystemExit(0 if passed and not report["differences"] else 1)
 
 

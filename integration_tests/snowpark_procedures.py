@@ -263,18 +263,31 @@ def patch_emulator_transpiler() -> None:
 
 
 def intercept(runner: ProcedureRunner) -> None:
-    """Route dbt-snowflake's Python procedures to ``runner``; every other statement to the
-    emulator."""
+    """Route dbt-snowflake's Python procedures to ``runner``; every other statement, one at a
+    time as dbt-snowflake splits them (`add_standard_query`, which also runs the queries of
+    contract checks), to the emulator, after what the harness emulates or records."""
+    from dbt.adapters.snowflake.connections import SnowflakeConnectionManager
     from dbt.adapters.snowflake.impl import SnowflakeAdapter
 
     execute = SnowflakeAdapter.execute
+    add_standard_query = SnowflakeConnectionManager.add_standard_query
     session_mappings: dict[int, str] = {}  # connection -> the mapping its session set
 
     def routed(self, sql, auto_begin=False, fetch=False, limit=None):
+        if "LANGUAGE PYTHON" in sql and "AS PROCEDURE" in sql:
+            try:
+                runner.run(sql)
+            except Exception:  # dbt keeps only the message: the traceback goes to stderr
+                traceback.print_exc()
+                raise
+            return execute(self, "select 'procedure ran locally' as status", auto_begin, fetch, limit)
+        return execute(self, sql, auto_begin, fetch, limit)
+
+    def statement(self, sql, **kwargs):
         if (skipped := os.environ.get(SKIP)) and re.search(skipped, sql, re.I):
-            return execute(self, "select 'skipped' as status", auto_begin, fetch, limit)
+            return add_standard_query(self, "select 'skipped' as status", **kwargs)
         if account_mapping := os.environ.get(ACCOUNT_TIMESTAMP_MAPPING):
-            connection = id(self.connections.get_thread_connection())
+            connection = id(self.get_thread_connection())
             if pinned := MAPPING_SET.match(sql):
                 session_mappings[connection] = pinned.group(1).upper()
             mapping = session_mappings.get(connection, account_mapping.upper())
@@ -290,18 +303,12 @@ def intercept(runner: ProcedureRunner) -> None:
         sql = re.sub(
             r"^(\s*create or replace\s+)temporary(\s+(table|view)\b)", r"\1\2", sql, count=1, flags=re.I
         )
-        if "LANGUAGE PYTHON" in sql and "AS PROCEDURE" in sql:
-            try:
-                runner.run(sql)
-            except Exception:  # dbt keeps only the message: the traceback goes to stderr
-                traceback.print_exc()
-                raise
-            return execute(self, "select 'procedure ran locally' as status", auto_begin, fetch, limit)
-        result = execute(self, sql, auto_begin, fetch, limit)
+        result = add_standard_query(self, sql, **kwargs)
         if (pattern := os.environ.get(KILL_AFTER)) and re.search(pattern, sql, re.I):
             os.kill(os.getpid(), signal.SIGKILL)  # a crash right after this statement
         return result
 
+    SnowflakeConnectionManager.add_standard_query = statement
     SnowflakeAdapter.execute = routed
     patch_connector_types()
     patch_emulator_transpiler()

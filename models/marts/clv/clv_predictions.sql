@@ -72,7 +72,8 @@ discounted as (
         {%- if rate > 0 %}
             {#- in double on every engine: Snowflake would divide decimals to 6 places -#}
             {%- set years = horizon / 365.0 %}
-            (1 - power(cast(1 + {{ rate }} as double), -{{ years }})) / ({{ years }} * ln(cast(1 + {{ rate }} as double)))
+            (1 - power(cast(1 + {{ rate }} as double), -{{ years }}))
+            / ({{ years }} * ln(cast(1 + {{ rate }} as double)))
         {%- else %}
         1.0
         {%- endif %} as discount_factor
@@ -97,7 +98,8 @@ tiered as (
 
     select
         *,
-        cast({{ average_rank('predicted_clv', 'snapshot_name') }} as double) / count(*) over () as clv_percentile
+        cast({{ average_rank('predicted_clv', 'snapshot_name') }} as double)
+        / count(*) over () as clv_percentile
 
     from valued
 

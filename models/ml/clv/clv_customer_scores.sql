@@ -85,8 +85,8 @@ features as (
         clv_snapshot_summary.population_return_rate,
         clv_snapshot_summary.return_rate_weight,
         -- the horizon as a share of the time watched (customers younger than it: 1)
-        cast(clv_snapshots.horizon_days as double) / greatest(clv_snapshots.t_days, clv_snapshots.horizon_days)
-            as horizon_share
+        cast(clv_snapshots.horizon_days as double)
+        / greatest(clv_snapshots.t_days, clv_snapshots.horizon_days) as horizon_share
 
     from clv_snapshots
     left join clv_model_scores

@@ -3,8 +3,8 @@
 check-snowflake-packages`' macros. The whole DAG on the emulator is snowflake_emulated.py.
 
 `run_on_fakesnow.py deploy <zip> <release> <workdir>` runs the deploy macro on a database with no
-schema yet and prints what the stage then lists; `run_on_fakesnow.py packages <served rows as
-JSON> <workdir>` runs the package check against them; `run_on_fakesnow.py ci-schemas <workdir>`
+schema yet and prints what the stage then lists; `run_on_fakesnow.py packages <channels as
+JSON> <workdir>` runs the package check against each; `run_on_fakesnow.py ci-schemas <workdir>`
 slim CI's clean-up among other schemas.
 """
 
@@ -53,24 +53,29 @@ def deploy(zip_path: str, release: str, workdir: str) -> None:
                       "wrong_release_refused": not refused.success, "listed": listed}, default=str))  # fmt: skip
 
 
-def packages(served_json: str, workdir: str) -> None:
-    """check_snowflake_packages against a packages view holding ``served_json`` ([name, version,
-    runtime_version] rows): whether it passed, and the message it failed with."""
+def packages(channels_json: str, workdir: str) -> None:
+    """check_snowflake_packages against a packages view holding each channel of
+    ``channels_json`` in turn (lists of [name, version, runtime_version] rows), in one process
+    (dbt parses once): per channel, whether it passed and what it logged."""
     warnings.simplefilter("ignore")
     os.environ["DBT_PROFILES_DIR"] = str(REPO)
     os.makedirs(f"{workdir}/fakesnow", exist_ok=True)
+    log_path = Path(f"{workdir}/logs/dbt.log")
+    checks = []
     with fakesnow.patch(db_path=f"{workdir}/fakesnow", nop_regexes=NOT_EMULATED):
         conn = snowflake.connector.connect(database="CLV")
-        served = pd.DataFrame(json.loads(served_json), columns=["PACKAGE_NAME", "VERSION", "RUNTIME_VERSION"])
-        served["LANGUAGE"] = "python"
         conn.cursor().execute("create schema if not exists CLV.FIXTURES")
-        pandas_tools.write_pandas(
-            conn, served, "PACKAGES", schema="FIXTURES", auto_create_table=True, overwrite=True
-        )
-        result = dbt(workdir, "run-operation", "check_snowflake_packages",
-                     "--args", "{packages_view: CLV.FIXTURES.PACKAGES, resolve: false}")  # fmt: skip
-    log = Path(f"{workdir}/logs/dbt.log").read_text()
-    print(json.dumps({"success": bool(result.success), "log": log[-4000:]}))
+        for served_rows in json.loads(channels_json):
+            served = pd.DataFrame(served_rows, columns=["PACKAGE_NAME", "VERSION", "RUNTIME_VERSION"])
+            served["LANGUAGE"] = "python"
+            pandas_tools.write_pandas(
+                conn, served, "PACKAGES", schema="FIXTURES", auto_create_table=True, overwrite=True
+            )
+            logged = len(log_path.read_text()) if log_path.exists() else 0
+            result = dbt(workdir, "run-operation", "check_snowflake_packages",
+                         "--args", "{packages_view: CLV.FIXTURES.PACKAGES, resolve: false}")  # fmt: skip
+            checks.append({"success": bool(result.success), "log": log_path.read_text()[logged:][-4000:]})
+    print(json.dumps(checks))
 
 
 def ci_schemas(workdir: str) -> None:

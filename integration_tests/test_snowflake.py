@@ -79,11 +79,11 @@ def test_deploy_creates_schema_and_stage_and_puts_the_zip_where_imports_point(sn
     assert report["wrong_release_refused"]  # a zip that is not the imported release is not put
 
 
-def check_packages(served: list[tuple[str, str, str]], workdir: Path) -> dict:
+def check_packages(channels: list[list[tuple[str, str, str]]], workdir: Path) -> list[dict]:
     env = {**os.environ, **DUMMY_CREDENTIALS}
     done = subprocess.run(
         [sys.executable, str(REPO / "integration_tests" / "run_on_fakesnow.py"), "packages",
-         json.dumps(served), str(workdir)],
+         json.dumps(channels), str(workdir)],
         cwd=REPO, env=env, capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -98,20 +98,16 @@ def test_package_check_reads_the_python_models_and_names_what_the_channel_lacks(
     runtime, pinned = config["python_version"], config["packages"]
     assert {"lifetimes==0.11.3", "lifelines==0.27.8"} <= set(pinned) and runtime == "3.11"
     served = [(*spec.split("=="), runtime) for spec in pinned] + [("lifelines", "0.30.0", runtime)]
-    passed = check_packages(served, tmp_path / "all")
+    lacking = [row for row in served if row[:2] != ("lifelines", "0.27.8")]
+    other_python = [(*row[:2], "3.9") if row[0] == "lifetimes" else row for row in served]
+    passed, failed, failed_for_python = check_packages([served, lacking, other_python], tmp_path)
     assert passed["success"], passed["log"]
     assert f"all {len(pinned)} pinned packages are served for Python 3.11" in passed["log"]
-
-    lacking = [row for row in served if row[:2] != ("lifelines", "0.27.8")]
-    failed = check_packages(lacking, tmp_path / "lacking")
     assert not failed["success"]
     assert (
         "not served for Python 3.11 by this account's Anaconda channel: lifelines==0.27.8." in failed["log"]
     )
-
-    other_python = [(*row[:2], "3.9") if row[0] == "lifetimes" else row for row in served]
-    failed = check_packages(other_python, tmp_path / "other-python")
-    assert not failed["success"] and "channel: lifetimes==0.11.3." in failed["log"]
+    assert not failed_for_python["success"] and "channel: lifetimes==0.11.3." in failed_for_python["log"]
 
 
 def test_a_closed_pull_requests_schemas_are_dropped_and_only_those(tmp_path):
@@ -208,8 +204,10 @@ def emulated(tmp_path_factory) -> dict:
 def on_emulator(
     emulated: dict, workdir: Path, *dbt_command: str, **environment: str
 ) -> subprocess.CompletedProcess:
-    """A dbt command on a copy of what the emulated builds left."""
+    """A dbt command on a copy of what the emulated builds left (and its parse, reused)."""
     shutil.copytree(emulated["workdir"] / "fakesnow", workdir / "fakesnow")
+    (workdir / "target").mkdir()
+    shutil.copy(emulated["workdir"] / "target" / "partial_parse.msgpack", workdir / "target")
     return subprocess.run(
         [sys.executable, "-m", "integration_tests.snowflake_emulated", str(workdir), "--run", *dbt_command],
         cwd=REPO, env={**os.environ, **environment}, capture_output=True, text=True,

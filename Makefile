@@ -114,9 +114,10 @@ unit: install
 		--target-path $(UNIT_DIR)/target --log-path $(UNIT_DIR)/logs --vars "{orders_path: '$(UNIT_DIR)/raw/orders_*.csv'}"
 
 # Unit tests of python_utils, then real dbt builds on small generated data and on CDNOW, on two
-# workers (a test file stays on one worker, so its fixtures are built once).
+# workers (a test file stays on one worker, so its fixtures are built once). The tests that read
+# the emulated Snowflake builds run in make snowflake-emulated, which CI runs next (.ci/run).
 test: install lint browser bi-client
-	$(BIN)/pytest -n 2 --dist loadfile --durations=25
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25 -m "not emulator"
 
 bench: install
 	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZES) --repeats $(REPEATS)
@@ -144,11 +145,13 @@ snowflake-smoke: python-utils-zip
 # The whole DAG for the snowflake target without an account (integration_tests/snowflake_emulated.py):
 # every model, data test and unit test on the emulator, after a first and a second load
 # (incremental), compared with dbt-duckdb's build; prints N/N models, T/T tests and fails
-# otherwise. make test runs the same (integration_tests/test_snowflake.py).
+# otherwise. Then the tests that read those builds (pytest -m emulator: the LTZ account, the
+# killed fct_sales update, samples, procedures). CI runs it after make test (.ci/run).
 EMULATED_DIR := target/snowflake-emulated
 snowflake-emulated: install
 	rm -rf $(EMULATED_DIR)
 	$(BIN)/python -m integration_tests.snowflake_emulated $(EMULATED_DIR)
+	CLV_EMULATED_DIR=$(EMULATED_DIR) $(BIN)/pytest -m emulator -n 2 integration_tests/test_snowflake.py
 
 # Slim CI: build what changed and what depends on it, reading everything else from the run
 # whose manifest is in STATE (the nightly's artifact); before any nightly, everything.

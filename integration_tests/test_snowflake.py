@@ -190,14 +190,22 @@ def emulated(tmp_path_factory) -> dict:
     """`make snowflake-emulated` on a 1,500-customer shop in two loads: the whole DAG (models,
     data tests, unit tests) for the snowflake target twice, SQL on the emulator and the Python
     models as the procedures dbt-snowflake generates, compared with dbt-duckdb's build."""
-    workdir = tmp_path_factory.mktemp("emulated")
-    done = subprocess.run(
-        [sys.executable, "-m", "integration_tests.snowflake_emulated", str(workdir)],
-        cwd=REPO, env=os.environ.copy(), capture_output=True, text=True,
-    )  # fmt: skip
+    if given := os.environ.get("CLV_EMULATED_DIR"):  # make snowflake-emulated ran it just before
+        workdir = Path(given).resolve()
+        stdout, returncode = (
+            (workdir / "stdout.txt").read_text(),
+            int((workdir / "returncode.txt").read_text()),
+        )
+    else:
+        workdir = tmp_path_factory.mktemp("emulated")
+        done = subprocess.run(
+            [sys.executable, "-m", "integration_tests.snowflake_emulated", str(workdir)],
+            cwd=REPO, env=os.environ.copy(), capture_output=True, text=True,
+        )  # fmt: skip
+        stdout, returncode = done.stdout + done.stderr[-3000:], done.returncode
     report = json.loads((workdir / "report.json").read_text()) if (workdir / "report.json").exists() else {}
-    assert report, done.stdout[-5000:] + done.stderr[-3000:]
-    return {"report": report, "workdir": workdir, "stdout": done.stdout, "returncode": done.returncode,
+    assert report, stdout[-8000:]
+    return {"report": report, "workdir": workdir, "stdout": stdout, "returncode": returncode,
             "snowflake": workdir / "fakesnow" / "CLV.db", "duckdb": workdir / "duckdb" / "clv.duckdb"}  # fmt: skip
 
 
@@ -214,6 +222,7 @@ def on_emulator(
     )  # fmt: skip
 
 
+@pytest.mark.emulator
 def test_the_whole_dag_builds_and_tests_on_the_emulator_twice(emulated, snowflake_manifest):
     """Every model, data test and unit test, after the first load and again after the second
     (incremental validation and fct_sales' incremental update), as make snowflake-emulated
@@ -232,6 +241,7 @@ def test_the_whole_dag_builds_and_tests_on_the_emulator_twice(emulated, snowflak
     assert emulated["returncode"] == 0
 
 
+@pytest.mark.emulator
 def test_emulated_snowflake_build_equals_duckdbs(emulated):
     """The BI marts, the quarantine and the ML tables after both loads equal dbt-duckdb's build of
     the same orders in one go: text, whole numbers and dates exactly, floats to
@@ -241,6 +251,7 @@ def test_emulated_snowflake_build_equals_duckdbs(emulated):
     assert emulated["report"]["differences"] == []
 
 
+@pytest.mark.emulator
 def test_quarantine_and_counts_on_the_emulator_equal_the_generators_truth(emulated):
     truth = emulated["report"]["truth"]
     kept = query(emulated["snowflake"], "select count(*) from DBT_MARTS.FCT_SALES")[0][0]
@@ -254,6 +265,7 @@ def test_quarantine_and_counts_on_the_emulator_equal_the_generators_truth(emulat
     assert customers == truth["customers_with_lines"]
 
 
+@pytest.mark.emulator
 def test_snowflake_operations_settings(emulated, snowflake_manifest):
     report = emulated["report"]
     # every model's queries are tagged with its name and the invocation
@@ -273,6 +285,7 @@ def test_snowflake_operations_settings(emulated, snowflake_manifest):
     assert re.search(r"ordered_at >\s*cast\('[0-9: -]+' as timestamp_ntz\) then 'future_ordered_at'", sql)
 
 
+@pytest.mark.emulator
 def test_an_account_mapping_timestamp_to_ltz_still_satisfies_the_contracts(emulated, tmp_path):
     """An account whose TIMESTAMP_TYPE_MAPPING is TIMESTAMP_LTZ (emulated: a plain `timestamp`
     means LTZ on a session that did not set it): the contracted marts with timestamp columns
@@ -287,6 +300,7 @@ def test_an_account_mapping_timestamp_to_ltz_still_satisfies_the_contracts(emula
     assert result["models"] == 0 and "contract" in " ".join(result["failed"]).lower()
 
 
+@pytest.mark.emulator
 def test_a_killed_fct_sales_update_leaves_the_old_table_whole(emulated, tmp_path):
     """fct_sales' incremental update (delete the window, insert it again) killed right after
     its delete ran: readers, and the next run, find the previous table whole; then a run that
@@ -304,6 +318,7 @@ def test_a_killed_fct_sales_update_leaves_the_old_table_whole(emulated, tmp_path
     )
 
 
+@pytest.mark.emulator
 def test_backtest_snapshots_hold_the_same_seeded_sample_on_both_engines(emulated):
     """Each backtest snapshot keeps the first backtest_sample_size of its customers (those who
     had bought by its date) in md5 order of "<customer_id>-<seed>", on Snowflake as on DuckDB."""
@@ -330,6 +345,7 @@ def test_backtest_snapshots_hold_the_same_seeded_sample_on_both_engines(emulated
         )
 
 
+@pytest.mark.emulator
 def test_fit_samples_are_the_first_customers_in_seeded_order_on_both_engines(emulated):
     """segmentation_sample keeps the first segmentation_sample_size customers of
     int_customers_rfm_scored, clv_fit_sample the first cox / xgboost sample size of each
@@ -371,6 +387,7 @@ def test_fit_samples_are_the_first_customers_in_seeded_order_on_both_engines(emu
     assert truncated  # at least one snapshot holds more customers than its sample
 
 
+@pytest.mark.emulator
 def test_btyd_likelihoods_were_summed_both_ways(emulated):
     """BTYD fits with more distinct rows than btyd_max_fit_rows were summed by Snowflake
     (weighted_rows), the others read into Python: both routes ran, and both equal DuckDB's
@@ -380,6 +397,7 @@ def test_btyd_likelihoods_were_summed_both_ways(emulated):
     assert len(sizes) == 6 and min(sizes) <= WAREHOUSE_FIT_ROWS < max(sizes), sizes
 
 
+@pytest.mark.emulator
 def test_python_models_run_as_dbt_snowflake_generates_them(emulated, snowflake_manifest):
     report = emulated["report"]
     assert sorted(p["name"] for p in report["procedures"]) == sorted(PYTHON_MODELS * 2)  # two builds

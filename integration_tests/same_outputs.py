@@ -11,6 +11,7 @@ import math
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -100,20 +101,27 @@ def _rows(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[str], list[t
     return columns, rows
 
 
-def _same_value(before, after) -> bool:
+def same_value(before, after, tolerance: float = TOLERANCE) -> bool:
+    """Equal, floats to ``tolerance`` relative (a decimal read as a float: another engine's
+    NUMBER), JSON text compared value by value."""
+    before, after = (float(v) if isinstance(v, Decimal) else v for v in (before, after))
     if isinstance(before, str) and isinstance(after, str) and before[:1] in "[{" and before != after:
         try:
             before, after = json.loads(before), json.loads(after)
         except ValueError:
             return False
     if isinstance(before, dict) and isinstance(after, dict):
-        return before.keys() == after.keys() and all(_same_value(before[key], after[key]) for key in before)
+        return before.keys() == after.keys() and all(
+            same_value(before[k], after[k], tolerance) for k in before
+        )
     if isinstance(before, list) and isinstance(after, list):
-        return len(before) == len(after) and all(map(_same_value, before, after))
+        return len(before) == len(after) and all(
+            same_value(b, a, tolerance) for b, a in zip(before, after, strict=True)
+        )
     if isinstance(before, float) and isinstance(after, float):
         if math.isnan(before) or math.isnan(after):
             return math.isnan(before) and math.isnan(after)
-        return math.isclose(before, after, rel_tol=TOLERANCE, abs_tol=1e-9)
+        return math.isclose(before, after, rel_tol=tolerance, abs_tol=1e-9)
     return before == after
 
 
@@ -135,7 +143,7 @@ def table_differences(before_db: Path, after_db: Path, table: str) -> list[str]:
         changed = [
             f"{name} {old!r} -> {new!r}"
             for name, old, new in zip(before_columns, before, after, strict=True)
-            if not _same_value(old, new)
+            if not same_value(old, new)
         ]
         if changed:
             differences.append(f"{table}: row {before[:2]}: " + "; ".join(changed))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -36,7 +35,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from integration_tests.same_outputs import COMPARED, RUN_STAMPS  # noqa: E402
+from integration_tests.same_outputs import COMPARED, RUN_STAMPS, same_value  # noqa: E402
 
 # Statements fakesnow does not implement, answered as no-ops (snowpark_procedures records the
 # query tags and emulates the timestamp mapping).
@@ -188,24 +187,6 @@ def _plain(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
-def _same(a, b) -> bool:
-    a, b = _plain(a), _plain(b)
-    if isinstance(a, str) and isinstance(b, str) and a[:1] in "[{" and a != b:
-        try:
-            return _same(json.loads(a), json.loads(b))
-        except ValueError:
-            return False
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b)
-        return math.isclose(a, b, rel_tol=EMULATOR_TOLERANCE, abs_tol=1e-9)
-    return a == b
-
-
 def _rows(con, schema: str, table: str) -> tuple[list[str], list[tuple]]:
     found = con.execute(
         "select column_name from information_schema.columns where lower(table_schema) = ? "
@@ -242,7 +223,11 @@ def differences(emulator_db: Path, duckdb_db: Path) -> list[str]:
             elif len(snow_rows) != len(duck_rows):
                 found.append(f"{compared}: {len(duck_rows)} rows (DuckDB) against {len(snow_rows)}")
             else:
-                bad = [(d, s) for d, s in zip(duck_rows, snow_rows, strict=True) if not all(map(_same, d, s))]
+                bad = [
+                    (d, s)
+                    for d, s in zip(duck_rows, snow_rows, strict=True)
+                    if not all(same_value(x, y, EMULATOR_TOLERANCE) for x, y in zip(d, s, strict=True))
+                ]
                 if bad:
                     found.append(
                         f"{compared}: {len(bad)} rows differ, e.g. DuckDB {bad[0][0]} against {bad[0][1]}"

@@ -101,9 +101,9 @@ def _rows(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[str], list[t
     return columns, rows
 
 
-def same_value(before, after, tolerance: float = TOLERANCE) -> bool:
-    """Equal, floats to ``tolerance`` relative (a decimal read as a float: another engine's
-    NUMBER), JSON text compared value by value."""
+def same_value(before, after, tolerance: float = TOLERANCE, absolute: float = 1e-9) -> bool:
+    """Equal, floats to ``tolerance`` relative or ``absolute`` (a decimal read as a float:
+    another engine's NUMBER), JSON text compared value by value."""
     before, after = (float(v) if isinstance(v, Decimal) else v for v in (before, after))
     if isinstance(before, str) and isinstance(after, str) and before[:1] in "[{" and before != after:
         try:
@@ -112,16 +112,16 @@ def same_value(before, after, tolerance: float = TOLERANCE) -> bool:
             return False
     if isinstance(before, dict) and isinstance(after, dict):
         return before.keys() == after.keys() and all(
-            same_value(before[k], after[k], tolerance) for k in before
+            same_value(before[k], after[k], tolerance, absolute) for k in before
         )
     if isinstance(before, list) and isinstance(after, list):
         return len(before) == len(after) and all(
-            same_value(b, a, tolerance) for b, a in zip(before, after, strict=True)
+            same_value(b, a, tolerance, absolute) for b, a in zip(before, after, strict=True)
         )
     if isinstance(before, float) and isinstance(after, float):
         if math.isnan(before) or math.isnan(after):
             return math.isnan(before) and math.isnan(after)
-        return math.isclose(before, after, rel_tol=tolerance, abs_tol=1e-9)
+        return math.isclose(before, after, rel_tol=tolerance, abs_tol=absolute)
     return before == after
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import fakesnow
@@ -27,6 +28,16 @@ from integration_tests.snowflake_emulated import NOT_EMULATED  # noqa: E402
 VARS = json.dumps({"raw_database": "CLV", "raw_schema": "RAW", "raw_orders_table": "ORDERS"})
 
 
+@contextmanager
+def emulator(workdir: str):
+    """A connection to database CLV on the emulator kept in workdir, dbt-snowflake patched to it."""
+    warnings.simplefilter("ignore")
+    os.environ["DBT_PROFILES_DIR"] = str(REPO)
+    os.makedirs(f"{workdir}/fakesnow", exist_ok=True)
+    with fakesnow.patch(db_path=f"{workdir}/fakesnow", nop_regexes=NOT_EMULATED):
+        yield snowflake.connector.connect(database="CLV")
+
+
 def dbt(workdir: str, *args: str):
     return dbtRunner().invoke(
         [*args, "--target", "snowflake", "--project-dir", str(REPO), "--threads", "1", "--vars", VARS,
@@ -35,11 +46,7 @@ def dbt(workdir: str, *args: str):
 
 
 def deploy(zip_path: str, release: str, workdir: str) -> None:
-    warnings.simplefilter("ignore")
-    os.environ["DBT_PROFILES_DIR"] = str(REPO)
-    os.makedirs(f"{workdir}/fakesnow", exist_ok=True)
-    with fakesnow.patch(db_path=f"{workdir}/fakesnow", nop_regexes=NOT_EMULATED):
-        conn = snowflake.connector.connect(database="CLV")
+    with emulator(workdir) as conn:
         schemas = [r[1] for r in conn.cursor().execute("show schemas in database CLV").fetchall()]
         args = f"{{zip_path: '{zip_path}', release: '{release}'}}"
         result = dbt(workdir, "run-operation", "upload_python_utils", "--args", args)
@@ -57,13 +64,9 @@ def packages(channels_json: str, workdir: str) -> None:
     """check_snowflake_packages against a packages view holding each channel of
     ``channels_json`` in turn (lists of [name, version, runtime_version] rows), in one process
     (dbt parses once): per channel, whether it passed and what it logged."""
-    warnings.simplefilter("ignore")
-    os.environ["DBT_PROFILES_DIR"] = str(REPO)
-    os.makedirs(f"{workdir}/fakesnow", exist_ok=True)
     log_path = Path(f"{workdir}/logs/dbt.log")
     checks = []
-    with fakesnow.patch(db_path=f"{workdir}/fakesnow", nop_regexes=NOT_EMULATED):
-        conn = snowflake.connector.connect(database="CLV")
+    with emulator(workdir) as conn:
         conn.cursor().execute("create schema if not exists CLV.FIXTURES")
         for served_rows in json.loads(channels_json):
             served = pd.DataFrame(served_rows, columns=["PACKAGE_NAME", "VERSION", "RUNTIME_VERSION"])
@@ -81,11 +84,7 @@ def packages(channels_json: str, workdir: str) -> None:
 def ci_schemas(workdir: str) -> None:
     """drop_ci_schemas for ci_pr_7 among other pull requests' and production's schemas, and for a
     name that is not a pull request's: the schemas left, and whether the second was refused."""
-    warnings.simplefilter("ignore")
-    os.environ["DBT_PROFILES_DIR"] = str(REPO)
-    os.makedirs(f"{workdir}/fakesnow", exist_ok=True)
-    with fakesnow.patch(db_path=f"{workdir}/fakesnow", nop_regexes=NOT_EMULATED):
-        conn = snowflake.connector.connect(database="CLV")
+    with emulator(workdir) as conn:
         for schema in (
             "CI_PR_7",
             "CI_PR_7_MARTS",

@@ -1,10 +1,8 @@
 """CDNOW at several (as_of_date, horizon_days) splits: build each, then compare the published
 CLV model with both naive baselines and with the plain lifetimes route on the same split.
 
-The plain lifetimes route is what a user would run instead: lifetimes'
-calibration_and_holdout_data on the purchases (fct_sales), BetaGeoFitter and GammaGammaFitter
-with default settings, purchases x spend over the holdout. It is scored against the same actual
-holdout revenue as our models (clv_backtest.actual_revenue), on the same customers.
+The plain lifetimes route (python_utils.reference.lifetimes_route) is what a user would run
+instead, scored against the same actual holdout revenue as our models, on the same customers.
 
     .venv/bin/python scripts/cdnow_splits.py [--build]   # prints the table in docs/methodology.md
 """
@@ -19,12 +17,9 @@ import sys
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
-from lifetimes import BetaGeoFitter, GammaGammaFitter
-from lifetimes.utils import calibration_and_holdout_data
 
-from python_utils.reference import evaluation
+from python_utils.reference import lifetimes_route
 
 REPO = Path(__file__).resolve().parents[1]
 SPLITS = [("1997-08-31", 243), ("1998-03-31", 182), ("1998-06-30", 273), ("1997-06-30", 91)]
@@ -41,30 +36,6 @@ def build(as_of: str, horizon: int) -> Path:
         cwd=REPO, env=env, check=False, capture_output=True,
     )  # fmt: skip
     return db
-
-
-def plain_lifetimes(con, as_of: str, backtest_days: int) -> pd.DataFrame:
-    """Per customer: the plain lifetimes route's predicted holdout revenue."""
-    purchases = con.execute(
-        "select customer_id, order_date, sum(net_amount) as net_amount from marts.fct_sales "
-        "where is_purchase group by 1, 2"
-    ).df()
-    cutoff = (pd.Timestamp(as_of) - pd.Timedelta(days=backtest_days)).date()
-    data = calibration_and_holdout_data(
-        purchases, "customer_id", "order_date", calibration_period_end=cutoff, observation_period_end=as_of,
-        freq="D", monetary_value_col="net_amount",
-    )  # fmt: skip
-    bgnbd = BetaGeoFitter().fit(data["frequency_cal"], data["recency_cal"], data["T_cal"])
-    repeat = data[(data["frequency_cal"] > 0) & (data["monetary_value_cal"] > 0)]
-    gamma_gamma = GammaGammaFitter().fit(repeat["frequency_cal"], repeat["monetary_value_cal"])
-    expected = bgnbd.conditional_expected_number_of_purchases_up_to_time(
-        backtest_days, data["frequency_cal"], data["recency_cal"], data["T_cal"]
-    )
-    has_spend = data["monetary_value_cal"] > 0
-    spend = gamma_gamma.conditional_expected_average_profit(
-        data["frequency_cal"].where(has_spend, 0), data["monetary_value_cal"].where(has_spend, 0)
-    )
-    return pd.DataFrame({"customer_id": data.index, "predicted_revenue": np.asarray(expected * spend)})
 
 
 def split_row(as_of: str, horizon: int, db: Path) -> dict:
@@ -94,11 +65,7 @@ def split_row(as_of: str, horizon: int, db: Path) -> dict:
         if pd.isna(published["backtest_horizon_days"]):
             return row
         days = int(published["backtest_horizon_days"])
-        actual = con.execute(
-            "select customer_id, actual_revenue from ml.clv_backtest where model_name = 'baseline_spend_rate'"
-        ).df()
-        plain = actual.merge(plain_lifetimes(con, as_of, days), on="customer_id", how="left").fillna(0.0)
-    lifetimes = evaluation.revenue_metrics(plain["actual_revenue"], plain["predicted_revenue"])
+        lifetimes = lifetimes_route.published_against_lifetimes(con, as_of)["lifetimes"]
     row |= {"holdout_days": days, "model": published["published_model"]}
     for name, values in [("ours", published), ("lifetimes", lifetimes), *baselines.iterrows()]:
         short = {"baseline_last_period": "last_period", "baseline_spend_rate": "spend_rate"}.get(name, name)

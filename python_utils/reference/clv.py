@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from python_utils import btyd, regression, seasonality, survival
+from python_utils import btyd, regression, seasonality, spend, survival
 from python_utils.clv import (
     FittedModels,
     customer_group,
@@ -95,10 +95,10 @@ def return_rate(frame: pd.DataFrame) -> np.ndarray:
     if "returned_amount" not in frame:
         return np.zeros(len(frame))
     returned = frame["returned_amount"].fillna(0).to_numpy(float).clip(min=0)
-    spend = purchase_spend(frame)
-    population = returned.sum() / spend.sum() if spend.sum() > 0 else 0.0
-    weight = float(np.median(spend[spend > 0])) if (spend > 0).any() else 1.0
-    return np.clip((returned + weight * population) / (spend + weight), 0.0, 1.0)
+    bought = purchase_spend(frame)
+    population = returned.sum() / bought.sum() if bought.sum() > 0 else 0.0
+    weight = float(np.median(bought[bought > 0])) if (bought > 0).any() else 1.0
+    return np.clip((returned + weight * population) / (bought + weight), 0.0, 1.0)
 
 
 def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
@@ -130,9 +130,14 @@ def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
         out["purchases_btyd_seasonal"] = purchases * factor
     frequency, monetary = frame["frequency"].to_numpy(float), frame["monetary_value"].to_numpy(float)
     own = (frequency >= catalogue.own_spend_min_frequency()) & (monetary > 0)
-    spend = np.where(own, monetary, pred["expected_avg_order_value"].to_numpy())
-    out["revenue_btyd_own_spend"] = purchases * spend * kept_share
+    own_spend = np.where(own, monetary, pred["expected_avg_order_value"].to_numpy())
+    out["revenue_btyd_own_spend"] = purchases * own_spend * kept_share
     out["purchases_btyd_own_spend"] = purchases
+    first_spend = spend.first_purchase_spend(
+        fitted.gamma_gamma.params, frequency, monetary, frame["first_purchase_value"], fitted.mean_spend
+    )
+    out["revenue_btyd_first_spend"] = purchases * first_spend * kept_share
+    out["purchases_btyd_first_spend"] = purchases
     one_time = out["customer_group"].eq("one_time").to_numpy()
     if fitted.cox is not None:
         p_return = survival.probability_of_return(fitted.cox, frame, horizon_days)

@@ -106,7 +106,9 @@ def model_metrics(
         if len(unbiased):
             chosen[group] = unbiased.loc[unbiased["mae"].idxmin(), "model_name"]
         elif len(options):
-            chosen[group] = options.loc[options["aggregate_revenue_error"].abs().idxmin(), "model_name"]
+            # errors within a millionth are a tie, which the lower MAE breaks (then the name)
+            options = options.assign(error=options["aggregate_revenue_error"].abs().round(6))
+            chosen[group] = options.sort_values(["error", "mae", "model_name"]).iloc[0]["model_name"]
         elif (backtest_rows["customer_group"] == group).any():
             chosen[group] = catalogue.default_model()  # nothing to compare (no holdout revenue): the default
     published = published_predictions(backtest_rows, chosen)

@@ -1,7 +1,7 @@
 {#- The model chosen per customer group, naive baselines included: the lowest MAE among the
     group's candidates (the clv_candidates catalogue) whose |aggregate revenue error| is within
-    clv_selection_max_aggregate_error; if none is, the smallest |aggregate error|; ties by
-    model name. Every group of the backtest has a row (the default model where no candidate has
+    clv_selection_max_aggregate_error; if none is, the smallest |aggregate error| (to a
+    millionth); ties by MAE, then model name. Every group of the backtest has a row (the default model where no candidate has
     metrics). -#}
 
 {#- A view: one model reads it, and a table would only add a write. -#}
@@ -56,7 +56,9 @@ ranked_options as (
             partition by metric_group
             order by
                 case when is_unbiased then 0 else 1 end,
-                case when is_unbiased then mae else abs(aggregate_revenue_error) end,
+                -- aggregate errors within a millionth are a tie, which the lower MAE breaks
+                case when is_unbiased then mae else round(abs(aggregate_revenue_error), 6) end,
+                mae,
                 model_name
         ) as option_rank
 

@@ -156,6 +156,11 @@ btyd as (
                     * monetary_value
             else prior_spend
         end as expected_avg_order_value,
+        -- Gamma-Gamma's posterior with the first purchase day counted too (python_utils/spend.py)
+        case when monetary_value > 0 then frequency else 0 end
+        + case when first_purchase_value > 0 then 1 else 0 end as spend_days_observed,
+        case when monetary_value > 0 then frequency * monetary_value else 0 end
+        + case when first_purchase_value > 0 then first_purchase_value else 0 end as spend_observed,
         1 - least(greatest(
             (returned_spend + return_rate_weight * population_return_rate)
             / (purchase_spend + return_rate_weight),
@@ -182,6 +187,19 @@ models as (
         end
         * kept_share as revenue_btyd_own_spend,
         expected_purchases as purchases_btyd_own_spend,
+        expected_purchases
+        * case
+            when gamma_gamma_p is null then expected_avg_order_value
+            when spend_days_observed = 0 then prior_spend
+            else
+                (1 - gamma_gamma_p * spend_days_observed / (gamma_gamma_p * spend_days_observed + gamma_gamma_q - 1))
+                * prior_spend
+                + gamma_gamma_p * spend_days_observed
+                / (gamma_gamma_p * spend_days_observed + gamma_gamma_q - 1)
+                * spend_observed / spend_days_observed
+        end
+        * kept_share as revenue_btyd_first_spend,
+        expected_purchases as purchases_btyd_first_spend,
         p_return_within_horizon * purchases_given_return * prior_spend * kept_share as revenue_cox,
         p_return_within_horizon * purchases_given_return as purchases_cox,
         revenue_xgboost * xgboost_factor as revenue_xgboost_seasonal,

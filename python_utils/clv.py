@@ -35,11 +35,16 @@ import pandas as pd
 
 from python_utils import btyd, fit_rows, regression, seasonality, survival
 
-GROUPS = ("repeat", "one_time")
+GROUPS = ("repeat", "one_time", "new")
 
 
-def customer_group(frequency) -> np.ndarray:
-    return np.where(np.asarray(frequency) > 0, "repeat", "one_time")
+def customer_group(frequency, t_days=None, cold_start_days: int | None = None) -> np.ndarray:
+    """new: first purchase fewer than cold_start_days before the snapshot; else repeat
+    (frequency > 0) or one_time."""
+    group = np.where(np.asarray(frequency) > 0, "repeat", "one_time")
+    if cold_start_days is None:
+        return group
+    return np.where(np.asarray(t_days, float) < cold_start_days, "new", group)
 
 
 def snapshot_date(frame: pd.DataFrame):
@@ -71,6 +76,7 @@ class FittedModels:
     seasonal_index: list[float] | None = None
     seasonal_note: str = ""
     notes: list[str] = field(default_factory=list)
+    cold_start: regression.XgbFit | None = None  # XGBoost of the earlier snapshot's new customers
 
     def to_table(self, scoring_factors: dict | None = None) -> pd.DataFrame:
         """One row per fitted model (fit_rows.COLUMNS), each written by the fit itself;
@@ -84,8 +90,7 @@ class FittedModels:
         ]  # fmt: skip
         if self.cox is not None:
             rows.append(self.cox.to_row(purchases_given_return=self.purchases_given_return))
-        if self.xgboost is not None:
-            rows.append(self.xgboost.to_row())
+        rows += [fit.to_row() for fit in (self.xgboost, self.cold_start) if fit is not None]
         table = pd.DataFrame(rows, columns=list(fit_rows.COLUMNS))
         table["notes"] = "; ".join(self.notes)
         return table
@@ -105,6 +110,7 @@ class FittedModels:
             mean_spend=fit_rows.parameters(rows["gamma_gamma"]).get("mean_spend", 0.0),
             seasonal_index=fit_rows.parameters(season)["monthly_index"] if season is not None else None,
             seasonal_note=season["note"] if season is not None else "",
+            cold_start=regression.XgbFit.from_row(rows["cold_start"]) if "cold_start" in rows else None,
         )
 
 
@@ -158,11 +164,13 @@ def fit_snapshot(
     calendar: pd.DataFrame | None = None,
     multipliers: pd.DataFrame | None = None,
     seed: int = 42,
+    cold_start_days: int = 30,
 ) -> FittedModels:
     """The rest of a snapshot's models, as fit_models fits them, beside its BTYD fits
     (fit_snapshot_btyd): Cox on ``cox_rows`` (the snapshot's seeded sample), XGBoost on
-    ``xgboost_rows`` (the earlier snapshot's seeded sample with targets; None: not fitted) and
-    the calendar index."""
+    ``xgboost_rows`` (the earlier snapshot's seeded sample with targets; None: not fitted), the
+    cold-start XGBoost on those of them younger than ``cold_start_days`` (earlier cohorts at
+    the same age) and the calendar index."""
     notes = fitted.notes
     try:
         fitted.cox = survival.fit_cox(cox_rows, sample_size=max(len(cox_rows), 1), seed=seed)
@@ -174,8 +182,14 @@ def fit_snapshot(
             fitted.xgboost = regression.fit_xgboost(xgboost_rows, seed=seed, sample_size=len(xgboost_rows))
         except Exception as error:
             notes.append(f"xgboost not fitted: {error}")
+        try:
+            fitted.cold_start = regression.fit_xgboost(
+                xgboost_rows, seed=seed, sample_size=len(xgboost_rows), max_age_days=cold_start_days
+            )
+        except Exception as error:
+            notes.append(f"cold_start not fitted: {error}")
     else:
-        notes.append("xgboost not fitted: no earlier snapshot with a complete horizon")
+        notes.append("xgboost and cold_start not fitted: no earlier snapshot with a complete horizon")
     bgnbd = fitted.bgnbd
     expected = (
         btyd.bgnbd_model(bgnbd.params).expected_number_of_purchases_up_to_time if bgnbd.converged else None
@@ -211,6 +225,7 @@ def fit_snapshots(
     random_seed: int,
     cox_sample_size: int,
     xgboost_sample_size: int,
+    cold_start_days: int = 30,
 ) -> pd.DataFrame:
     """clv_model_fits without its version columns: every snapshot of clv_snapshot_summary (one
     row each) fitted beside its BTYD fits (clv_btyd_fits): Cox on the first cox_sample_size of
@@ -242,6 +257,7 @@ def fit_snapshots(
                 calendar=calendar,
                 multipliers=multipliers,
                 seed=random_seed,
+                cold_start_days=cold_start_days,
             )
         table = fitted.to_table(scoring_factors(fitted, snapshot.snapshot_date, snapshot.horizon_days))
         if name == "training":
@@ -251,13 +267,15 @@ def fit_snapshots(
     return table[["snapshot_name", *[c for c in table.columns if c != "snapshot_name"]]]
 
 
-BATCH_SCORE_COLUMNS = ("snapshot_name", "customer_id", "p_return_within_horizon", "revenue_xgboost")
+BATCH_SCORE_COLUMNS = (
+    "snapshot_name", "customer_id", "p_return_within_horizon", "revenue_xgboost", "revenue_cold_start"
+)  # fmt: skip
 
 
 def batch_scores(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
     """For one batch of one snapshot's customers: Cox P(second purchase within the horizon) for
-    one-time buyers and XGBoost revenue (NaN where the model is not fitted), exactly as
-    score_models computes them."""
+    one-time buyers, XGBoost revenue and the cold-start model's for new customers (NaN where
+    the model is not fitted or does not apply), exactly as score_models computes them."""
     out = pd.DataFrame(
         {"snapshot_name": frame["snapshot_name"].to_numpy(), "customer_id": frame["customer_id"].to_numpy()}
     )
@@ -270,9 +288,12 @@ def batch_scores(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
     out["revenue_xgboost"] = (
         regression.predict_xgboost(fitted.xgboost, frame) if fitted.xgboost is not None else np.nan
     )
+    out["revenue_cold_start"] = (
+        regression.predict_xgboost(fitted.cold_start, frame) if fitted.cold_start is not None else np.nan
+    )
     # float64 out: XGBoost predicts float32, which the adapters would convert differently
     return out.reindex(columns=list(BATCH_SCORE_COLUMNS)).astype(
-        {"p_return_within_horizon": float, "revenue_xgboost": float}
+        {"p_return_within_horizon": float, "revenue_xgboost": float, "revenue_cold_start": float}
     )
 
 

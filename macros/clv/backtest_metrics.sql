@@ -1,11 +1,11 @@
 {#- The backtest's judgement in SQL (python_utils.reference.evaluation is the reference; the integration
     tests hold the two equal to 1e-6). -#}
 
-{#- Metrics per model and customer group (repeat = 1, one_time = 2) and over both ('all'):
+{#- Metrics per model and customer group (repeat = 1, one_time = 2, new = 4) and over all ('all' = 3):
     customers, revenue totals, aggregate % error of revenue and transactions, MAE, RMSE,
     Spearman (Pearson of average ranks), normalized Gini and decile MAPE.
 
-    `rows`: model_id, model_name, group_id (1 or 2), customer_order (whole-number customer_id
+    `rows`: model_id, model_name, group_id (customer_group_id), customer_order (whole-number customer_id
     order), actual_revenue, predicted_revenue, actual_purchases, predicted_purchases; every
     model covers every customer of a group it scores (clv_backtest's test).
 
@@ -218,7 +218,8 @@
 
     select
         model_names.model_name,
-        case aggregated.group_id when 1 then 'repeat' when 2 then 'one_time' else 'all' end as metric_group,
+        case aggregated.group_id when 1 then 'repeat' when 2 then 'one_time' when 4 then 'new' else 'all' end
+            as metric_group,
         aggregated.customers,
         aggregated.actual_revenue,
         aggregated.predicted_revenue,

@@ -28,3 +28,27 @@
 {% macro clv_candidates_where(flag) %}
     {{ return(clv_catalogue().items() | selectattr('1.' ~ flag) | map(attribute='0') | list) }}
 {% endmacro %}
+
+
+{#- The customer groups models are chosen for, in the order the metrics number them (1, 2, 4;
+    'all' is 3): python_utils.clv.GROUPS. new = first purchase fewer than cold_start_days
+    before the snapshot, whatever the frequency. -#}
+{% macro clv_customer_groups() %}
+    {{ return(['repeat', 'one_time', 'new']) }}
+{% endmacro %}
+
+
+{#- A customer group's number in the backtest metrics (repeat 1, one_time 2, new 4; 'all' is 3). -#}
+{% macro customer_group_id(column) -%}
+    case {{ column }} when 'repeat' then 1 when 'one_time' then 2 when 'new' then 4 end
+{%- endmacro %}
+
+
+{#- The group of a customer at a snapshot (clv_customer_groups): new, repeat or one_time. -#}
+{% macro customer_group_of(frequency, t_days) -%}
+    case
+        when {{ t_days }} < {{ clv_var('cold_start_days') }} then 'new'
+        when {{ frequency }} > 0 then 'repeat'
+        else 'one_time'
+    end
+{%- endmacro %}

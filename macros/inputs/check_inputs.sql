@@ -24,7 +24,7 @@
         'segmentation_k_max', 'segmentation_sample_size', 'silhouette_sample_size', 'segmentation_features',
         'discount_rate', 'clv_tier_high_share', 'clv_tier_low_share', 'clv_interval_coverage',
         'clv_max_aggregate_error', 'clv_selection_max_aggregate_error', 'clv_gate_severity',
-        'marketing_budget', 'max_acquisition_cost_share', 'clv_candidates', 'clv_own_spend_min_frequency',
+        'marketing_budget', 'max_acquisition_cost_share', 'clv_candidates', 'clv_own_spend_min_frequency', 'cold_start_days',
         'min_backtest_days']) }}
 {% endmacro %}
 

@@ -91,6 +91,7 @@
         'segmentation_sample_size': (10, 100000000),
         'silhouette_sample_size': (10, 100000000),
         'clv_own_spend_min_frequency': (1, 1000),
+        'cold_start_days': (1, 3650),
         'min_backtest_days': (7, 3650),
     } -%}
     {%- set share_vars = ['discount_rate', 'clv_tier_high_share', 'clv_tier_low_share',
@@ -207,14 +208,14 @@
         {%- for model, entry in (value.items() if value is mapping else []) -%}
             {%- set groups = entry.get('groups') if entry is mapping else none -%}
             {%- if not re.fullmatch('[a-z][a-z0-9_]*', model | string) or groups is string or groups is not iterable
-                or not groups or (groups | reject('in', ['repeat', 'one_time']) | list) -%}
+                or not groups or (groups | reject('in', clv_customer_groups()) | list) -%}
                 {%- do wrong.append(model) -%}
             {%- elif entry.get('is_default') -%}
                 {%- do defaults.append(model) -%}
             {%- endif -%}
         {%- endfor -%}
         {%- if value is not mapping or not value or wrong or defaults | length != 1 -%}
-            {%- set problem = 'a mapping of model names (lower-case identifiers) to {groups: [repeat and/or one_time],'
+            {%- set problem = 'a mapping of model names (lower-case identifiers) to {groups: [some of repeat, one_time, new],'
                 ~ ' predicts_purchases, is_baseline, is_default, label}, exactly one the default'
                 ~ (' (not so: ' ~ wrong | join(', ') ~ ')' if wrong else '') -%}
         {%- else -%}

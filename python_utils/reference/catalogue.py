@@ -1,5 +1,5 @@
 """The CLV model catalogue as the SQL reads it: the clv_candidates and
-clv_own_spend_min_frequency vars of dbt_project.yml (macros/clv/catalogue.sql, clv_catalogue). One list,
+clv_own_spend_min_frequency and cold_start_days vars of dbt_project.yml (macros/clv/catalogue.sql, clv_catalogue). One list,
 read by the warehouse, the tests' oracle and the report."""
 
 from __future__ import annotations
@@ -47,3 +47,7 @@ def labels() -> dict[str, str]:
 
 def own_spend_min_frequency() -> int:
     return int(project_vars()["clv_own_spend_min_frequency"])
+
+
+def cold_start_days() -> int:
+    return int(project_vars()["cold_start_days"])

@@ -47,7 +47,7 @@ def fit_models(
     purchase = fit_purchase_models(history)
     bgnbd, gamma_gamma = purchase.bgnbd, purchase.gamma_gamma
     notes = list(purchase.notes)
-    cox = xgb_fit = None
+    cox = xgb_fit = cold_start = None
     try:
         cox = survival.fit_cox(history, seed=seed)
     except Exception as error:  # e.g. no repeat buyers yet: no events to fit
@@ -61,6 +61,12 @@ def fit_models(
             xgb_fit = regression.fit_xgboost(previous, seed=seed, sample_size=xgboost_sample_size)
         except Exception as error:
             notes.append(f"xgboost not fitted: {error}")
+        try:
+            cold_start = regression.fit_xgboost(
+                previous, seed=seed, sample_size=xgboost_sample_size, max_age_days=catalogue.cold_start_days()
+            )
+        except Exception as error:
+            notes.append(f"cold_start not fitted: {error}")
     else:
         notes.append("xgboost not fitted: no earlier snapshot with a complete horizon")
     index, season_note = (None, "no snapshot date")
@@ -82,6 +88,7 @@ def fit_models(
         None if index is None else [float(v) for v in index],
         season_note,
         notes,
+        cold_start,
     )
 
 
@@ -105,7 +112,7 @@ def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
     """Per customer: BTYD quantities and each model's predicted revenue (and purchases).
     Revenue is net: purchase models' spend is reduced by the customer's return rate."""
     out = pd.DataFrame({"customer_id": frame["customer_id"].to_numpy()})
-    out["customer_group"] = customer_group(frame["frequency"])
+    out["customer_group"] = customer_group(frame["frequency"], frame["t_days"], catalogue.cold_start_days())
     pred = btyd.predict_btyd(
         fitted.bgnbd.params,
         fitted.gamma_gamma.params,
@@ -138,13 +145,18 @@ def score_models(fitted: FittedModels, frame: pd.DataFrame, horizon_days: int) -
     )
     out["revenue_btyd_first_spend"] = purchases * first_spend * kept_share
     out["purchases_btyd_first_spend"] = purchases
-    one_time = out["customer_group"].eq("one_time").to_numpy()
+    one_time = out["customer_group"].eq("one_time").to_numpy()  # Cox's group (new customers have their own)
     if fitted.cox is not None:
         p_return = survival.probability_of_return(fitted.cox, frame, horizon_days)
         prior = btyd.prior_spend(fitted.gamma_gamma.params, fitted.mean_spend)
-        out["p_return_within_horizon"] = np.where(one_time, p_return, np.nan)
+        out["p_return_within_horizon"] = np.where(frequency == 0, p_return, np.nan)
         out["purchases_cox"] = np.where(one_time, p_return * fitted.purchases_given_return, np.nan)
         out["revenue_cox"] = out["purchases_cox"] * prior * kept_share
+    if fitted.cold_start is not None:
+        new = out["customer_group"].eq("new").to_numpy()
+        out["revenue_cold_start"] = np.where(
+            new, regression.predict_xgboost(fitted.cold_start, frame), np.nan
+        )
     if fitted.xgboost is not None:
         out["revenue_xgboost"] = regression.predict_xgboost(fitted.xgboost, frame)
         out["revenue_blend_btyd_xgboost"] = (out["revenue_btyd"] + out["revenue_xgboost"]) / 2

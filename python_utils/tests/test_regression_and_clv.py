@@ -91,7 +91,7 @@ def test_published_predictions_are_complete_and_ordered(tmp_path):
         rows, clv_interval_coverage=0.8, clv_selection_max_aggregate_error=0.05
     )
     chosen = oracle_choice.chosen_models(metrics)
-    assert set(chosen) == {"repeat", "one_time"}
+    assert set(chosen) == {"repeat", "one_time", "new"}  # the snapshot has customers of every age
     assert all(model in catalogue.candidates()[group] for group, model in chosen.items())
     scoring = snapshot(3_000, 12, with_target=False)
     fitted = clv.FittedModels.from_table(oracle.fit_models(scoring, calibration).to_table())
@@ -99,11 +99,7 @@ def test_published_predictions_are_complete_and_ordered(tmp_path):
         {"customer_id": scoring["customer_id"], "rfm_segment": "Loyal", "rfm_value_level": "High"}
     )
     actions = pd.DataFrame(
-        [
-            (tier, group, f"{tier}-{group}")
-            for tier in ("High", "Mid", "Low")
-            for group in ("repeat", "one_time")
-        ],
+        [(tier, group, f"{tier}-{group}") for tier in ("High", "Mid", "Low") for group in clv.GROUPS],
         columns=["clv_tier", "customer_group", "clv_action"],
     )
     settings = oracle_choice.PredictionSettings(

@@ -30,7 +30,9 @@ from python_utils.tools.report_browser import CHECK_SCRIPT, open_in_browser
 
 TIERS = ("High", "Mid", "Low")
 TIER_COLORS = {"High": "#1b7837", "Mid": "#7fbf7b", "Low": "#c2a5cf"}
-GROUP_WORDS = {"repeat": "repeat buyers", "one_time": "one-time buyers", "no_purchase": "no purchase yet"}
+GROUP_WORDS = {
+    "repeat": "repeat buyers", "one_time": "one-time buyers", "new": "new customers", "no_purchase": "no purchase yet"
+}  # fmt: skip
 STATUS_WORDS = {
     "validated": "validated: beats the naive baselines and totals within the error target in the backtest",
     "below_target": "below target: published, but not better than a naive baseline or outside the error target",

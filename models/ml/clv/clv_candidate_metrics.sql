@@ -1,5 +1,5 @@
-{#- Backtest metrics of every candidate model per customer group (repeat, one_time) and over
-    both ('all'; only for models that score every group, and for the baselines), computed in
+{#- Backtest metrics of every candidate model per customer group (clv_customer_groups) and over
+    all of them ('all'; only for models that score every group, and for the baselines), computed in
     SQL by backtest_metrics (macros/clv/backtest_metrics.sql; python_utils.reference.evaluation is
     the oracle the tests hold it to). -#}
 
@@ -33,7 +33,7 @@ scored as (
     select
         model_id,
         model_name,
-        case customer_group when 'repeat' then 1 else 2 end as group_id,
+        {{ customer_group_id('customer_group') }} as group_id,
         customer_order,
         actual_revenue,
         predicted_revenue,

@@ -41,7 +41,7 @@ published_scored as (
     select
         0 as model_id,
         'published' as model_name,
-        case customer_group when 'repeat' then 1 else 2 end as group_id,
+        {{ customer_group_id('customer_group') }} as group_id,
         customer_order,
         actual_revenue,
         predicted_revenue,
@@ -158,13 +158,16 @@ coverage as (
 chosen_map as (
 
     select
+        -- {"repeat": ..., "one_time": ..., "new": ...}: the groups the backtest has, in that
+        -- order; each piece starts with ', ' and the first one's is cut off
         '{'
-        || coalesce(
-            max(case when customer_group = 'repeat' then '"repeat": "' || published_model || '"' end), ''
-        )
-        || case when count(*) = 2 then ', ' else '' end
-        || coalesce(
-            max(case when customer_group = 'one_time' then '"one_time": "' || published_model || '"' end), ''
+        || substr(
+            {%- for group in clv_customer_groups() %}
+                coalesce(max(case when customer_group = '{{ group }}' then
+                    ', "{{ group }}": "' || published_model || '"' end), '')
+                {{- " ||" if not loop.last }}
+            {%- endfor %},
+            3
         )
         || '}' as published_model
 

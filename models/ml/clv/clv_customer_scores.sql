@@ -63,6 +63,7 @@ features as (
         clv_bgnbd_terms.purchases_numerator,
         clv_model_scores.p_return_within_horizon,
         clv_model_scores.revenue_xgboost,
+        clv_model_scores.revenue_cold_start,
         parameters.bgnbd_r,
         parameters.bgnbd_alpha,
         parameters.bgnbd_a,
@@ -135,7 +136,7 @@ btyd as (
 
     select
         *,
-        case when frequency > 0 then 'repeat' else 'one_time' end as customer_group,
+        {{ customer_group_of('frequency', 't_days') }} as customer_group,
         case
             when frequency = 0 or bgnbd_r is null then 1.0
             else 1.0 / (1.0 + exp(least(
@@ -200,8 +201,10 @@ models as (
         end
         * kept_share as revenue_btyd_first_spend,
         expected_purchases as purchases_btyd_first_spend,
-        p_return_within_horizon * purchases_given_return * prior_spend * kept_share as revenue_cox,
-        p_return_within_horizon * purchases_given_return as purchases_cox,
+        -- Cox models one-time buyers; a new customer is valued by the models of its own group
+        case when customer_group = 'one_time' then p_return_within_horizon * purchases_given_return * prior_spend * kept_share end
+            as revenue_cox,
+        case when customer_group = 'one_time' then p_return_within_horizon * purchases_given_return end as purchases_cox,
         revenue_xgboost * xgboost_factor as revenue_xgboost_seasonal,
         greatest(revenue_last_horizon, 0) as revenue_baseline_last_period,
         cast(purchases_last_horizon as double) as purchases_baseline_last_period,
@@ -228,6 +231,7 @@ final as (
             purchases_{{ model }},
         {%- endfor %}
         revenue_xgboost,
+        case when customer_group = 'new' then revenue_cold_start end as revenue_cold_start,
         (revenue_btyd + revenue_xgboost) / 2 as revenue_blend_btyd_xgboost,
         (revenue_cox + revenue_xgboost) / 2 as revenue_blend_cox_xgboost,
         revenue_xgboost_seasonal,

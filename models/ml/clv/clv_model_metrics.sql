@@ -1,4 +1,4 @@
-{#- Backtest metrics per model and customer group (repeat, one_time, all): the candidates'
+{#- Backtest metrics per model and customer group (repeat, one_time, new, all): the candidates'
     (clv_candidate_metrics) and the model chosen per group (model_name = 'published',
     clv_chosen_model_metrics, with its interval's cross-fitted coverage), judged against the best
     naive baseline. The published rows carry the validation_status: validated when total
@@ -155,11 +155,10 @@ backtested as (
 
 customer_groups as (
 
-    select 'repeat' as customer_group
-    union all
-    select 'one_time' as customer_group
-    union all
-    select 'all' as customer_group
+    {%- for group in clv_customer_groups() + ['all'] %}
+        select '{{ group }}' as customer_group
+        {{- "\n        union all" if not loop.last }}
+    {%- endfor %}
 
 ),
 
@@ -181,7 +180,11 @@ not_backtested as (
         {%- endfor %}
         case
             when customer_groups.customer_group = 'all'
-                then '{"repeat": "{{ default }}", "one_time": "{{ default }}"}'
+                then '{
+                    {%- for group in clv_customer_groups() -%}
+                        "{{ group }}": "{{ default }}"{{ ", " if not loop.last }}
+                    {%- endfor -%}
+                }'
             else '{{ default }}'
         end as published_model,
         cast(null as double) as interval_coverage,

@@ -59,12 +59,17 @@ PARAMS = {
     "nthread": 2,
 }
 ROUNDS = 300
-# cold_start learns from one month's cohort: hundreds of customers, where 300 rounds of depth 4
-# memorise noise (on the demo its Gini was 0.00). Its depth and rounds are chosen by seeded
-# 3-fold cross-validation of the Tweedie deviance, each depth stopped early: a bounded search
-# (TUNED_DEPTHS trials of at most ROUNDS rounds). The choice is stored with the fit.
+# cold_start learns from one month's cohort, hundreds of customers, where the fixed settings
+# memorise noise (its Gini on the demo was 0.00 with 300 rounds of depth 4). So its depth and
+# number of rounds are chosen by seeded 3-fold cross-validation of the Tweedie deviance, each
+# depth stopped early: a bounded search (TUNED_DEPTHS trials of at most ROUNDS rounds, on at most
+# TUNING_ROWS of the training rows), stored with the fit (clv_model_fits). The behavioural
+# xgboost keeps the fixed settings: tuned the same way on the demo it was calibrated (+0.1%
+# against -24%) but its MAE rose from 81.1 to 85.2, the published model lost 0.009 Gini, and
+# clv_model_fits took 10 s instead of 3.
 TUNED_DEPTHS = (1, 2, 3, 4)
 TUNING_FOLDS = 3
+TUNING_ROWS = 5_000
 
 
 def tuned_parameters(data: xgb.DMatrix, seed: int) -> dict:
@@ -159,7 +164,8 @@ def fit_xgboost(
     data = xgb.DMatrix(matrix, label=train["target_revenue"].clip(lower=0).to_numpy(float))
     params, rounds, tuning = {**PARAMS, "seed": seed}, ROUNDS, None
     if max_age_days is not None:
-        tuning = tuned_parameters(data, seed)
+        tuning_rows = np.sort(np.random.default_rng(seed).permutation(len(train))[:TUNING_ROWS])
+        tuning = tuned_parameters(data.slice(tuning_rows), seed)
         params, rounds = params | {"max_depth": tuning["max_depth"]}, tuning["rounds"]
     booster = xgb.train(params, data, num_boost_round=rounds)
     model_json = booster.save_raw(raw_format="json").decode("utf-8")

@@ -61,7 +61,7 @@ fits as (
 evidence as (
 
     select * from clv_model_metrics
-    where model_name = 'published' and customer_group in ('{{ clv_customer_groups() | join("', '") }}')
+    where model_name = 'published' and customer_group != 'all'
 
 ),
 

@@ -163,8 +163,12 @@ chosen_map as (
         '{'
         || substr(
             {%- for group in clv_customer_groups() %}
-                coalesce(max(case when customer_group = '{{ group }}' then
-                    ', "{{ group }}": "' || published_model || '"' end), '')
+                coalesce(max(
+                    case
+                        when customer_group = '{{ group }}'
+                            then ', "{{ group }}": "' || published_model || '"'
+                    end
+                ), '')
                 {{- " ||" if not loop.last }}
             {%- endfor %},
             3

@@ -172,6 +172,18 @@ btyd as (
 
 ),
 
+first_spend as (
+
+    select
+        *,
+        -- Gamma-Gamma's credibility weight of the observed spend: p n / (p n + q - 1)
+        gamma_gamma_p * spend_days_observed / (gamma_gamma_p * spend_days_observed + gamma_gamma_q - 1)
+            as first_spend_weight
+
+    from btyd
+
+),
+
 models as (
 
     select
@@ -193,25 +205,26 @@ models as (
             when gamma_gamma_p is null then expected_avg_order_value
             when spend_days_observed = 0 then prior_spend
             else
-                (1 - gamma_gamma_p * spend_days_observed / (gamma_gamma_p * spend_days_observed + gamma_gamma_q - 1))
-                * prior_spend
-                + gamma_gamma_p * spend_days_observed
-                / (gamma_gamma_p * spend_days_observed + gamma_gamma_q - 1)
-                * spend_observed / spend_days_observed
+                (1 - first_spend_weight) * prior_spend
+                + first_spend_weight * spend_observed / spend_days_observed
         end
         * kept_share as revenue_btyd_first_spend,
         expected_purchases as purchases_btyd_first_spend,
         -- Cox models one-time buyers; a new customer is valued by the models of its own group
-        case when customer_group = 'one_time' then p_return_within_horizon * purchases_given_return * prior_spend * kept_share end
-            as revenue_cox,
-        case when customer_group = 'one_time' then p_return_within_horizon * purchases_given_return end as purchases_cox,
+        case
+            when customer_group = 'one_time'
+                then p_return_within_horizon * purchases_given_return * prior_spend * kept_share
+        end as revenue_cox,
+        case
+            when customer_group = 'one_time' then p_return_within_horizon * purchases_given_return
+        end as purchases_cox,
         revenue_xgboost * xgboost_factor as revenue_xgboost_seasonal,
         greatest(revenue_last_horizon, 0) as revenue_baseline_last_period,
         cast(purchases_last_horizon as double) as purchases_baseline_last_period,
         greatest(total_net_revenue, 0) * horizon_share as revenue_baseline_spend_rate,
         (frequency + 1) * horizon_share as purchases_baseline_spend_rate
 
-    from btyd
+    from first_spend
 
 ),
 

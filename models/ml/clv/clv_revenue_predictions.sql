@@ -35,7 +35,7 @@ clv_model_metrics as (
 evidence as (
 
     select * from clv_model_metrics
-    where model_name = 'published' and customer_group in ('{{ clv_customer_groups() | join("', '") }}')
+    where model_name = 'published' and customer_group != 'all'
 
 ),
 
@@ -47,7 +47,7 @@ btyd_backtest as (
         predicted_revenue
 
     from clv_model_metrics
-    where model_name = 'btyd' and customer_group in ('{{ clv_customer_groups() | join("', '") }}')
+    where model_name = 'btyd' and customer_group != 'all'
 
 ),
 

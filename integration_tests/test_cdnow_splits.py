@@ -1,11 +1,35 @@
 """CDNOW at the splits real users pick: a short history (the backtest window shrinks), a long
-horizon, and a short one. Each builds green and publishes every customer, with its evidence.
-(1998-03-31, 182 days) is the cdnow_shop fixture, checked in test_clv.py.)"""
+horizon, and a short one. Each builds green and publishes every customer, with its evidence,
+and its published model is held against the plain lifetimes route on the same customers and
+holdout (the table in docs/methodology.md). (1998-03-31, 182 days) is the cdnow_shop fixture.)"""
 
+import duckdb
 import pytest
 
 from integration_tests.conftest import query, run_dbt
+from python_utils.reference import lifetimes_route
 from python_utils.tools.cdnow import load_cdnow_order_lines
+
+# Per split, what the published model holds against lifetimes' plain route (measured: the table in
+# docs/methodology.md): the least normalized-Gini gain and the most MAE ratio (ours / lifetimes').
+AGAINST_LIFETIMES = {
+    "1997-08-31": (0.05, 0.98),
+    "1998-03-31": (0.005, 1.005),
+    "1998-06-30": (0.005, 1.005),
+    "1997-06-30": (0.05, 0.975),
+}
+
+
+def assert_against_lifetimes(db, as_of_date):
+    with duckdb.connect(str(db), read_only=True) as con:
+        comparison = lifetimes_route.published_against_lifetimes(con, as_of_date)
+    ours, plain = comparison["ours"], comparison["lifetimes"]
+    gini_gain, mae_ratio = AGAINST_LIFETIMES[as_of_date]
+    assert ours["normalized_gini"] >= plain["normalized_gini"] + gini_gain
+    assert ours["mae"] <= plain["mae"] * mae_ratio
+    # the total no further off than lifetimes' where both forecast December blind (below)
+    if as_of_date.startswith("1998"):
+        assert abs(ours["aggregate_revenue_error"]) <= abs(plain["aggregate_revenue_error"])
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +79,16 @@ def test_cdnow_split_builds_green_and_publishes_every_customer(
     evidence = "validated" if abs(error) <= 0.10 and mae <= best_baseline_mae else "below_target"
     assert published_status == evidence
     assert status is None or published_status == status
+    # what published is what the evidence is of: no group's choice falls back at as_of_date
+    ((fallbacks,),) = query(
+        db,
+        "select count(*) from ml.clv_revenue_predictions as predicted inner join ml.clv_model_metrics as metrics "
+        "on predicted.customer_group = metrics.customer_group and metrics.model_name = 'published' "
+        "where predicted.model_name != metrics.published_model",
+    )
+    assert fallbacks == 0
+    assert_against_lifetimes(db, as_of_date)
+
+
+def test_cdnow_with_december_in_the_holdout_against_lifetimes(cdnow_shop):
+    assert_against_lifetimes(cdnow_shop["db"], cdnow_shop["as_of"])

@@ -127,6 +127,6 @@ def test_every_catalogue_candidate_competes_and_only_they_are_chosen(demo_shop):
     }
     assert set(catalogue.catalogue()) <= backtested
     chosen = query_frame(db, "select customer_group, published_model from ml.clv_chosen_models")
-    assert len(chosen) == 2
+    assert len(chosen) == 3  # repeat, one-time and new customers
     for group, model in chosen.itertuples(index=False):
         assert model in catalogue.candidates()[group], (group, model)

@@ -68,12 +68,14 @@ def model_metrics(
     random_seed: int = 42,
     clv_max_aggregate_error: float = 0.10,
     no_backtest_reason: str = "",
+    publishable: set[str] | None = None,
 ) -> pd.DataFrame:
-    """Metrics per model and group (repeat, one_time, all); the published choice per group as
-    model ``published`` with its validation_status; the best baseline's MAE and Gini beside
+    """Metrics per model and group (repeat, one_time, new, all); the published choice per group
+    as model ``published`` with its validation_status; the best baseline's MAE and Gini beside
     each row.
 
-    Choice per group, baselines included: the lowest MAE among candidates whose |aggregate
+    Choice per group, baselines included, among the ``publishable`` models (those fitted at
+    as_of_date; None: all): the lowest MAE among candidates whose |aggregate
     revenue error| is within ``clv_selection_max_aggregate_error`` (MAE alone rewards predicting too little
     on zero-heavy revenue); if none is within it, the smallest |aggregate error|. Without
     backtest rows, the default model is published per group as not_backtestable."""
@@ -102,6 +104,8 @@ def model_metrics(
             (metrics["customer_group"] == group) & metrics["model_name"].isin(catalogue.candidates()[group])
         ]
         options = options[options["aggregate_revenue_error"].notna()]
+        if publishable is not None:  # the models fitted at as_of_date
+            options = options[options["model_name"].isin(publishable)]
         unbiased = options[options["aggregate_revenue_error"].abs() <= clv_selection_max_aggregate_error]
         if len(unbiased):
             chosen[group] = unbiased.loc[unbiased["mae"].idxmin(), "model_name"]

@@ -1,5 +1,6 @@
 {#- The model chosen per customer group, naive baselines included: the lowest MAE among the
-    group's candidates (the clv_candidates catalogue) whose |aggregate revenue error| is within
+    group's candidates (the clv_candidates catalogue) that can publish (fitted at as_of_date:
+    XGBoost after a shortened backtest window is not) whose |aggregate revenue error| is within
     clv_selection_max_aggregate_error; if none is, the smallest |aggregate error| (to a
     millionth); ties by MAE, then model name. Every group of the backtest has a row (the default model where no candidate has
     metrics). -#}
@@ -24,6 +25,36 @@ clv_backtest as (
 
 ),
 
+clv_customer_scores as (
+
+    select * from {{ ref('clv_customer_scores') }}
+
+),
+
+-- customers each candidate scored at as_of_date (btyd_corrected publishes wherever btyd does)
+scored_at_as_of as (
+
+    select
+        {%- for model in candidates %}
+            count(revenue_{{ 'btyd' if model == 'btyd_corrected' else model }}) as scored_by_{{ model }},
+        {%- endfor %}
+        count(*) as customers
+
+    from clv_customer_scores
+    where snapshot_name = 'scoring'
+
+),
+
+publishable as (
+
+    {%- for model in candidates %}
+        select '{{ model }}' as model_name from scored_at_as_of
+        where scored_by_{{ model }} > 0
+        {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
+
+),
+
 options as (
 
     select
@@ -33,6 +64,7 @@ options as (
     from clv_candidate_metrics
     where
         aggregate_revenue_error is not null
+        and model_name in (select publishable.model_name from publishable)
         and (
             {%- for model, groups in candidates.items() %}
                 (

@@ -55,7 +55,7 @@ def test_fitted_bgnbd_recovers_the_true_parameters(demo_shop):
 
 def test_runs_accumulate_history(demo_shop):
     ((runs, rows),) = query(demo_shop["db"], "select count(distinct run_id), count(*) from ml.clv_model_runs")
-    assert runs >= 1 and rows == runs * 5  # bgnbd, gamma_gamma, seasonality, cox, xgboost
+    assert runs >= 1 and rows == runs * 6  # bgnbd, gamma_gamma, seasonality, cox, xgboost, cold_start
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 {#- Every model's prediction per (snapshot_name, customer_id), in SQL from the fitted
     parameters (clv_fit_parameters), BG/NBD's hypergeometric term per (frequency, t_days)
     (clv_bgnbd_terms) and what Python scored in batches (clv_model_scores: Cox's P(return),
-    XGBoost's revenue). Same arithmetic as python_utils.reference.clv.score_models (the integration tests
+    XGBoost's and the cold-start model's revenue). Same arithmetic as python_utils.reference.clv.score_models (the integration tests
     hold them equal to 1e-6):
 
     - expected purchases = that term / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha +
@@ -10,7 +10,7 @@
     - p_alive = 1 / (1 + exp((r + x) ln((alpha + T) / (alpha + t_x)) + ln(a / (b + x - 1))))
       for repeat buyers, 1 for one-time buyers or without a BG/NBD fit;
     - Gamma-Gamma spend = (1 - w) p v / (q - 1) + w m with w = p x / (p x + q - 1) (the shop's
-      mean spend per purchase day without a fit);
+      mean spend per purchase day without a fit); btyd_first_spend counts the first purchase too;
     - revenue is net: purchase models keep 1 - the customer's return rate, shrunk toward the
       population's with the weight of one median purchase;
     - seasonal models scale by the window's calendar factor; XGBoost's by that over the factor
@@ -126,7 +126,12 @@ purchases as (
                 ),
                 0
             ), 0)
-        end as expected_purchases
+        end as expected_purchases,
+        -- Gamma-Gamma's posterior with the first purchase day counted too (python_utils/spend.py)
+        case when monetary_value > 0 then frequency else 0 end
+        + case when first_purchase_value > 0 then 1 else 0 end as spend_days_observed,
+        case when monetary_value > 0 then frequency * monetary_value else 0 end
+        + case when first_purchase_value > 0 then first_purchase_value else 0 end as spend_observed
 
     from features
 
@@ -157,11 +162,9 @@ btyd as (
                     * monetary_value
             else prior_spend
         end as expected_avg_order_value,
-        -- Gamma-Gamma's posterior with the first purchase day counted too (python_utils/spend.py)
-        case when monetary_value > 0 then frequency else 0 end
-        + case when first_purchase_value > 0 then 1 else 0 end as spend_days_observed,
-        case when monetary_value > 0 then frequency * monetary_value else 0 end
-        + case when first_purchase_value > 0 then first_purchase_value else 0 end as spend_observed,
+        -- its credibility weight of the observed spend: p n / (p n + q - 1)
+        gamma_gamma_p * spend_days_observed / (gamma_gamma_p * spend_days_observed + gamma_gamma_q - 1)
+            as first_spend_weight,
         1 - least(greatest(
             (returned_spend + return_rate_weight * population_return_rate)
             / (purchase_spend + return_rate_weight),
@@ -169,18 +172,6 @@ btyd as (
         ), 1) as kept_share
 
     from purchases
-
-),
-
-first_spend as (
-
-    select
-        *,
-        -- Gamma-Gamma's credibility weight of the observed spend: p n / (p n + q - 1)
-        gamma_gamma_p * spend_days_observed / (gamma_gamma_p * spend_days_observed + gamma_gamma_q - 1)
-            as first_spend_weight
-
-    from btyd
 
 ),
 
@@ -224,7 +215,7 @@ models as (
         greatest(total_net_revenue, 0) * horizon_share as revenue_baseline_spend_rate,
         (frequency + 1) * horizon_share as purchases_baseline_spend_rate
 
-    from first_spend
+    from btyd
 
 ),
 

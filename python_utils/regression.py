@@ -176,9 +176,12 @@ def fit_xgboost(
 def predict_xgboost(fit: XgbFit, frame: pd.DataFrame) -> np.ndarray:
     """Predicted revenue in the horizon after the frame's snapshot, US dollars, shape (n,);
     a cold_start fit predicts NaN for customers past its age."""
-    matrix, _ = feature_matrix(frame, fit.levels, fit.numeric)
-    # inplace_predict: the same trees and numbers as predict(DMatrix(...)), without the copy
-    predicted = np.maximum(fit.booster().inplace_predict(matrix.to_numpy(np.float32)), 0.0)
-    if fit.max_age_days is None:
-        return predicted
-    return np.where(frame["t_days"].to_numpy(float) < fit.max_age_days, predicted, np.nan)
+    scored = np.ones(len(frame), bool)
+    if fit.max_age_days is not None:  # only the young are scored: a batch is mostly older customers
+        scored = frame["t_days"].to_numpy(float) < fit.max_age_days
+    predicted = np.full(len(frame), np.nan)
+    if scored.any():
+        matrix, _ = feature_matrix(frame[scored], fit.levels, fit.numeric)
+        # inplace_predict: the same trees and numbers as predict(DMatrix(...)), without the copy
+        predicted[scored] = np.maximum(fit.booster().inplace_predict(matrix.to_numpy(np.float32)), 0.0)
+    return predicted

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from python_utils import btyd, regression, seasonality, spend, survival
+from python_utils import btyd, regression, seasonality, survival
 from python_utils.clv import (
     FittedModels,
     customer_group,
@@ -20,7 +20,7 @@ from python_utils.clv import (
     purchase_spend,
     snapshot_date,
 )
-from python_utils.reference import catalogue
+from python_utils.reference import catalogue, spend
 
 
 def fit_purchase_models(history: pd.DataFrame) -> FittedModels:

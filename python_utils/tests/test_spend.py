@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from lifetimes import GammaGammaFitter
 
-from python_utils import spend
+from python_utils.reference import spend
 
 TRUTH = {"p": 6.0, "q": 4.0, "v": 30.0}  # Gamma-Gamma: basket ~ Gamma(p, nu), nu ~ Gamma(q, v)
 

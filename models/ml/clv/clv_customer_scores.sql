@@ -127,7 +127,7 @@ purchases as (
                 0
             ), 0)
         end as expected_purchases,
-        -- Gamma-Gamma's posterior with the first purchase day counted too (python_utils/spend.py)
+        -- Gamma-Gamma's posterior with the first purchase day counted too (python_utils/reference/spend.py)
         case when monetary_value > 0 then frequency else 0 end
         + case when first_purchase_value > 0 then 1 else 0 end as spend_days_observed,
         case when monetary_value > 0 then frequency * monetary_value else 0 end

@@ -15,7 +15,9 @@ it. Times in days, money in US dollars (net of returns).
   ``btyd_corrected`` scales btyd by the ratio of actual to predicted revenue that its refit
   one window earlier had (per group, clipped to [0.5, 2]);
   ``cox`` = P(second purchase in horizon) x purchases per returning customer x prior spend
-  (one-time buyers only); ``xgboost`` = regression trained on the snapshot before; blends
+  (one-time buyers only); ``xgboost`` = regression trained on the snapshot before;
+  ``cold_start`` = the same for customers in their first cold_start_days (group ``new``),
+  trained on the snapshot before's customers then as young, depth and rounds tuned; blends
   average two of them;
 - naive baselines: revenue of the last horizon repeated, and the historical spend rate x
   horizon. They are candidates too: when one wins the backtest it is published, and said so.

@@ -2,8 +2,8 @@
     group's candidates (the clv_candidates catalogue) that can publish (fitted at as_of_date:
     XGBoost after a shortened backtest window is not) whose |aggregate revenue error| is within
     clv_selection_max_aggregate_error; if none is, the smallest |aggregate error| (to a
-    millionth); ties by MAE, then model name. Every group of the backtest has a row (the default model where no candidate has
-    metrics). -#}
+    millionth); ties by MAE, then model name. Every group of the backtest has a row (the
+    default model where no candidate has metrics). -#}
 
 {#- A view: one model reads it, and a table would only add a write. -#}
 {{ config(materialized='view') }}
